@@ -1,0 +1,1 @@
+"""Token Budget's cost engine: pure Python, no Qt, no pyqtgraph, no network."""

@@ -1,0 +1,1 @@
+"""Token Budget's Qt user interface: windows, panels and pyqtgraph charts over core/."""
