@@ -1,0 +1,19 @@
+"""Entry point: the desktop app by default, headless sub-commands (count, cost, models, ...) otherwise."""
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    from core.cli import is_command, run
+
+    if args and is_command(args[0]):
+        return run(args)
+    from gui.app import run_gui  # Qt is imported only on this path
+
+    return run_gui(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
