@@ -21,7 +21,7 @@ def model(mid):
 
 def test_fixture_loads_cleanly():
     assert ERRORS == []
-    assert len(CATALOG) == 5
+    assert len(CATALOG) == 7
 
 
 def test_seed_example_gemini_31_pro():

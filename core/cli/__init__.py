@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from typing import Any, Sequence
 
@@ -66,3 +67,9 @@ def run(argv: Sequence[str]) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug, not bad input: still one line unless debugging
+        if os.environ.get("TOKEN_BUDGET_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (set TOKEN_BUDGET_DEBUG=1 for details)",
+              file=sys.stderr)
+        return 70

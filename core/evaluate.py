@@ -1,0 +1,72 @@
+"""One call that turns a scenario into every result the CLI, charts and headline cards show."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from core.analysis import SensitivityBar, Waterfall, sensitivity, waterfall
+from core.catalog import Catalog
+from core.projection import Projection, max_requests_per_day, project, with_levers
+from core.scenario import Scenario
+from core.workload import TokenTable, count_prompts
+
+STALE_DAYS = 90
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    scenario: Scenario
+    projection: Projection  # primary model with the enabled levers
+    baseline: Projection  # primary model, no levers
+    comparisons: dict[str, Projection]  # model id -> that model as primary, same levers
+    waterfall: Waterfall
+    sensitivity: tuple[SensitivityBar, ...]
+    max_requests_per_day: int | None
+    tokens: TokenTable
+    stale_prices: tuple[tuple[str, date, int], ...] = ()  # (model id, checked, age in days)
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        return self.projection.errors
+
+    @property
+    def saving_pct(self) -> Decimal:
+        return self.waterfall.saving_pct
+
+
+def tokenizers_for(scenario: Scenario, catalog: Catalog) -> set[str]:
+    return {m.tokenizer for mid in scenario.model_ids() if (m := catalog.get(mid)) is not None}
+
+
+def count_scenario(scenario: Scenario, catalog: Catalog, counter=None) -> TokenTable:
+    """The slow part (tokenizing): run it off the UI thread and pass the table to `evaluate`."""
+    return count_prompts(scenario.prompts, tokenizers_for(scenario, catalog), counter)
+
+
+def stale_prices(scenario: Scenario, catalog: Catalog, today: date | None = None):
+    today = today or date.today()
+    out = []
+    for mid in scenario.model_ids():
+        model = catalog.get(mid)
+        if model is not None and model.price_age_days(today) > STALE_DAYS:
+            out.append((mid, model.checked, model.price_age_days(today)))
+    return tuple(out)
+
+
+def evaluate(scenario: Scenario, catalog: Catalog, tokens: TokenTable, *,
+             with_sensitivity: bool = True, today: date | None = None) -> PlanResult:
+    """Pure: projection, baseline, comparisons, waterfall, sensitivity and the inverse solve."""
+    inputs = scenario.plan_inputs(tokens)
+    projection = project(catalog, inputs)
+    baseline = project(catalog, with_levers(inputs, inputs.levers.only(())))
+    comparisons = {mid: project(catalog, scenario.plan_inputs(tokens, primary=mid))
+                   for mid in scenario.comparison_models if mid != scenario.primary_model}
+    falls = waterfall(catalog, inputs)
+    bars = sensitivity(catalog, inputs) if with_sensitivity and projection.ok else ()
+    best = max_requests_per_day(catalog, inputs) if projection.ok else None
+    stale = stale_prices(scenario, catalog, today)
+    notes = tuple(f"price of {mid} was checked {checked} ({age} days ago, over {STALE_DAYS}): re-check it"
+                  for mid, checked, age in stale)
+    return PlanResult(scenario, projection, baseline, comparisons, falls, bars, best, tokens, stale, notes)
