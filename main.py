@@ -8,7 +8,8 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     from core.cli import is_command, run
 
-    if args and is_command(args[0]):
+    # Anything that is not an option is a sub-command (an unknown one gets a one-line error).
+    if args and (is_command(args[0]) or not args[0].startswith("-")):
         return run(args)
     from gui.app import run_gui  # Qt is imported only on this path
 

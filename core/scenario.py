@@ -82,7 +82,9 @@ def _convert(kind: str, value: Any) -> Any:
     if kind == "int":
         return to_int(value, minimum=0, maximum=10**13)
     if kind == "fraction":
-        result = to_decimal(value, maximum=Decimal(1))
+        result = to_decimal(value, maximum=Decimal(10) ** 6)
+        if result > 1:
+            raise FieldError(f"must be between 0 and 1 (a share), got {value!r}")
         return result
     if kind == "pct":
         return to_decimal(value, maximum=Decimal(100))
