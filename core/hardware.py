@@ -1,0 +1,507 @@
+"""Accelerator and open-model records loaded from resources/hardware.yaml and open_models.yaml."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+SCHEMA_VERSION = 1
+GB = 1e9  # vendors quote decimal gigabytes and TB/s; keep their units
+COMPUTE_DTYPES = ("bf16", "fp8", "fp4")
+ATTENTION_KINDS = ("full", "sliding", "hybrid", "mla")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadError:
+    """One problem in a data file: where it is and why the entry was skipped."""
+
+    file: str
+    line: int
+    entry: str
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.entry}: {self.field}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Accelerator:
+    """One GPU / TPU: dense peak FLOP/s per dtype, memory, bandwidth and a dated rental price."""
+
+    id: str
+    name: str
+    vendor: str
+    memory_bytes: float
+    bandwidth_bytes_per_s: float
+    bf16_flops_per_s: float
+    fp8_flops_per_s: float | None
+    fp4_flops_per_s: float | None
+    tdp_watts: int | None
+    usd_per_hour: Decimal
+    price_range: str
+    price_source: str
+    price_date: str
+    spec_source: str
+    checked: str
+
+    def flops_per_s(self, compute_dtype: str) -> tuple[float, str]:
+        """Peak dense FLOP/s for a compute dtype, falling back to bf16 where the chip lacks it.
+
+        Without FP8/FP4 tensor cores the weights are dequantized and multiplied in bf16, so the
+        fallback is bf16 (not the next-narrower format). Returns (FLOP/s, dtype actually used).
+        """
+        if compute_dtype == "fp4" and self.fp4_flops_per_s:
+            return self.fp4_flops_per_s, "fp4"
+        if compute_dtype == "fp8" and self.fp8_flops_per_s:
+            return self.fp8_flops_per_s, "fp8"
+        return self.bf16_flops_per_s, "bf16"
+
+
+@dataclass(frozen=True, slots=True)
+class Attention:
+    """Attention layout: which layers keep a window, and MLA's latent dimensions."""
+
+    kind: str  # full | sliding (all layers windowed) | hybrid (local + global) | mla
+    window: int = 0
+    local_layers: int = 0
+    kv_lora_rank: int = 0
+    q_lora_rank: int = 0
+    qk_nope_head_dim: int = 0
+    qk_rope_head_dim: int = 0
+    v_head_dim: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MoE:
+    """Mixture-of-experts layout (per MoE layer)."""
+
+    experts: int
+    top_k: int
+    expert_intermediate: int
+    shared_experts: int
+    moe_layers: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpenModel:
+    """An open-weight architecture, with parameter and KV arithmetic (inference-physics App. A)."""
+
+    id: str
+    name: str
+    layers: int
+    hidden_size: int
+    attention_heads: int
+    kv_heads: int
+    head_dim: int
+    ffn_intermediate: int
+    vocab_size: int
+    tied_embeddings: bool
+    context_window: int
+    attention: Attention
+    moe: MoE | None
+    published_total_params: float
+    published_active_params: float
+    # OpenAI counts gpt-oss active parameters without the input embedding (a lookup, no FLOPs);
+    # Meta, Mistral, Qwen and DeepSeek count both embedding matrices.
+    published_active_excludes_input_embedding: bool
+    source: str
+    checked: str
+    notes: str = ""
+
+    @property
+    def is_moe(self) -> bool:
+        return self.moe is not None
+
+    @property
+    def embedding_params(self) -> int:
+        """Input embedding plus LM head (one matrix when tied)."""
+        return self.vocab_size * self.hidden_size * (1 if self.tied_embeddings else 2)
+
+    @property
+    def attention_params_per_layer(self) -> int:
+        d, h, a = self.hidden_size, self.attention_heads, self.attention
+        if a.kind == "mla":
+            qk = a.qk_nope_head_dim + a.qk_rope_head_dim
+            q = d * a.q_lora_rank + a.q_lora_rank * h * qk if a.q_lora_rank else d * h * qk
+            kv = d * (a.kv_lora_rank + a.qk_rope_head_dim) + a.kv_lora_rank * h * (
+                a.qk_nope_head_dim + a.v_head_dim)
+            return q + kv + h * a.v_head_dim * d
+        hd = self.head_dim
+        return d * h * hd + 2 * d * self.kv_heads * hd + h * hd * d
+
+    @property
+    def dense_ffn_params_per_layer(self) -> int:
+        return 3 * self.hidden_size * self.ffn_intermediate  # gated MLP: gate, up, down
+
+    @property
+    def expert_params(self) -> int:
+        """Parameters of one routed expert (0 for dense models)."""
+        return 3 * self.hidden_size * self.moe.expert_intermediate if self.moe else 0
+
+    def _moe_layer_params(self, routed: int) -> int:
+        m = self.moe
+        assert m is not None
+        shared = m.shared_experts * self.expert_params
+        router = self.hidden_size * m.experts
+        return routed * self.expert_params + shared + router
+
+    def _params(self, routed_per_layer: int) -> int:
+        moe_layers = self.moe.moe_layers if self.moe else 0
+        dense = (self.layers - moe_layers) * self.dense_ffn_params_per_layer
+        experts = moe_layers * self._moe_layer_params(routed_per_layer) if self.moe else 0
+        return self.layers * self.attention_params_per_layer + dense + experts + self.embedding_params
+
+    @property
+    def total_params(self) -> int:
+        """Every parameter that must be resident (all experts; norms and biases ignored, <0.1%)."""
+        return self._params(self.moe.experts if self.moe else 0)
+
+    @property
+    def active_params(self) -> int:
+        """Parameters per token, counting both embedding matrices (the common convention)."""
+        return self._params(self.moe.top_k if self.moe else 0)
+
+    @property
+    def flop_params_per_token(self) -> int:
+        """Parameters that cost 2 FLOPs per token: the input embedding is a lookup, not a matmul."""
+        lookup = 0 if self.tied_embeddings else self.vocab_size * self.hidden_size
+        return self.active_params - lookup
+
+    @property
+    def routed_expert_params(self) -> int:
+        return self.moe.moe_layers * self.moe.experts * self.expert_params if self.moe else 0
+
+    @property
+    def kv_elements_per_token_per_layer(self) -> int:
+        a = self.attention
+        if a.kind == "mla":
+            return a.kv_lora_rank + a.qk_rope_head_dim
+        return 2 * self.kv_heads * self.head_dim
+
+    @property
+    def prefill_attention_dims(self) -> tuple[int, int]:
+        """(d_qk, d_v) per query head for prefill attention FLOPs (MLA prefill is not absorbed)."""
+        a = self.attention
+        if a.kind == "mla":
+            return a.qk_nope_head_dim + a.qk_rope_head_dim, a.v_head_dim
+        return self.head_dim, self.head_dim
+
+
+# --- YAML reading with line numbers ---------------------------------------------------------
+
+_MISSING = object()
+T = TypeVar("T")
+
+
+class _Entry:
+    """One YAML mapping with each key's line, collecting errors instead of raising."""
+
+    def __init__(self, node: MappingNode, file: str, entry: str, errors: list[LoadError],
+                 prefix: str = "") -> None:
+        self.node, self.file, self.entry, self.errors, self.prefix = node, file, entry, errors, prefix
+        self.line = node.start_mark.line + 1
+        self.nodes: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            self.nodes[str(key_node.value)] = value_node
+        self.failed = False
+
+    def error(self, field: str, reason: str, line: int | None = None) -> None:
+        self.failed = True
+        self.errors.append(LoadError(self.file, line or self.line, self.entry,
+                                     self.prefix + field, reason))
+
+    def line_of(self, field: str) -> int:
+        node = self.nodes.get(field)
+        return node.start_mark.line + 1 if node is not None else self.line
+
+    def raw(self, field: str, required: bool) -> Any:
+        if field not in self.nodes:
+            if required:
+                self.error(field, "missing")
+            return _MISSING
+        try:
+            return SafeConstructor().construct_object(self.nodes[field], deep=True)
+        except yaml.YAMLError as exc:
+            self.error(field, f"unreadable value ({exc})", self.line_of(field))
+            return _MISSING
+
+    def get(self, field: str, kind: Callable[[Any], T | None], what: str, required: bool = True,
+            default: T | None = None) -> T | None:
+        value = self.raw(field, required)
+        if value is _MISSING or value is None:
+            if value is None and required:
+                self.error(field, "missing", self.line_of(field))
+            return default
+        converted = kind(value)
+        if converted is None:
+            self.error(field, f"expected {what}, got {value!r}", self.line_of(field))
+        return converted
+
+    def text(self, field: str, required: bool = True, default: str = "") -> str:
+        return self.get(field, lambda v: v.strip() if isinstance(v, str) and v.strip() else None,
+                        "non-empty text", required, default) or default
+
+    def count(self, field: str, required: bool = True, default: int = 0, minimum: int = 1) -> int:
+        ok = lambda v: v if isinstance(v, int) and not isinstance(v, bool) and v >= minimum else None
+        return self.get(field, ok, f"an integer ≥ {minimum}", required, default) or default
+
+    def number(self, field: str, required: bool = True) -> float | None:
+        ok = (lambda v: float(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
+              and v > 0 else None)
+        return self.get(field, ok, "a positive number", required)
+
+    def flag(self, field: str, default: bool) -> bool:
+        value = self.get(field, lambda v: v if isinstance(v, bool) else None, "true or false",
+                         False, default)
+        return default if value is None else value
+
+    def money(self, field: str) -> Decimal | None:
+        def parse(v: Any) -> Decimal | None:
+            # money is written as a string so it stays an exact Decimal; a float would round
+            if not isinstance(v, str):
+                return None
+            try:
+                amount = Decimal(v)
+            except InvalidOperation:
+                return None
+            return amount if amount.is_finite() and amount > 0 else None
+        return self.get(field, parse, "a positive amount written as a string, e.g. \"2.95\"")
+
+    def date(self, field: str) -> str:
+        def parse(v: Any) -> str | None:
+            if isinstance(v, dt.date):
+                return v.isoformat()
+            if isinstance(v, int) and not isinstance(v, bool) and 1990 <= v <= 2100:
+                return str(v)  # a bare year: some price pages give no finer date
+            return v if isinstance(v, str) and v[:4].isdigit() else None
+        return self.get(field, parse, "a date (YYYY-MM-DD, YYYY-MM or YYYY)") or ""
+
+    def mapping(self, field: str, required: bool = True) -> _Entry | None:
+        node = self.nodes.get(field)
+        if node is None:
+            if required:
+                self.error(field, "missing")
+            return None
+        if isinstance(node, MappingNode):
+            return _Entry(node, self.file, self.entry, self.errors, f"{self.prefix}{field}.")
+        if node.tag.endswith(":null"):
+            if required:
+                self.error(field, "missing", self.line_of(field))
+            return None
+        self.error(field, "expected a mapping", self.line_of(field))
+        return None
+
+    def reject_unknown(self, allowed: frozenset[str]) -> None:
+        for field in self.nodes:
+            if field not in allowed:
+                self.error(field, f"unknown field (allowed: {', '.join(sorted(allowed))})",
+                           self.line_of(field))
+
+
+def _load_entries(text: str, file: str, list_key: str, build: Callable[[_Entry], T | None],
+                  ) -> tuple[dict[str, T], tuple[LoadError, ...]]:
+    """Parse `list_key: [mapping, ...]`; each mapping is built or skipped with its errors."""
+    errors: list[LoadError] = []
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        return {}, (LoadError(file, line, "-", "-", f"not valid YAML: {exc}"),)
+    if not isinstance(root, MappingNode):
+        return {}, (LoadError(file, 1, "-", "-", "expected a mapping at the top level"),)
+    top = _Entry(root, file, "-", errors)
+    version = top.raw("schema_version", required=False)
+    if version is not _MISSING and version != SCHEMA_VERSION:
+        top.error("schema_version", f"unsupported schema version {version!r}",
+                  top.line_of("schema_version"))
+        return {}, tuple(errors)
+    items = top.nodes.get(list_key)
+    if not isinstance(items, SequenceNode):
+        top.error(list_key, "expected a list", top.line_of(list_key))
+        return {}, tuple(errors)
+    loaded: dict[str, T] = {}
+    for index, node in enumerate(items.value):
+        label = f"#{index + 1}"
+        if not isinstance(node, MappingNode):
+            errors.append(LoadError(file, node.start_mark.line + 1, label, "-", "expected a mapping"))
+            continue
+        entry = _Entry(node, file, label, errors)
+        id_node = entry.nodes.get("id")
+        if id_node is not None and isinstance(id_node.value, str):
+            entry.entry = id_node.value
+        value = build(entry)
+        if value is None or entry.failed:
+            continue
+        key = getattr(value, "id")
+        if key in loaded:
+            entry.error("id", f"duplicate id {key!r} (the first one is kept)", entry.line_of("id"))
+            continue
+        loaded[key] = value
+    return loaded, tuple(errors)
+
+
+def _slug(entry: _Entry) -> str:
+    value = entry.text("id")
+    if value and (value != value.lower() or " " in value):
+        entry.error("id", f"ids are lowercase slugs without spaces, got {value!r}",
+                    entry.line_of("id"))
+    return value
+
+
+# --- hardware.yaml --------------------------------------------------------------------------
+
+_ACCELERATOR_FIELDS = frozenset({
+    "id", "name", "vendor", "memory_gb", "bandwidth_tb_per_s", "bf16_dense_tflops",
+    "fp8_dense_tflops", "fp4_dense_tflops", "tdp_watts", "spec_source", "checked", "price",
+    "notes"})
+_PRICE_FIELDS = frozenset({"usd_per_hour", "range", "source", "date"})
+
+
+def _build_accelerator(e: _Entry) -> Accelerator | None:
+    e.reject_unknown(_ACCELERATOR_FIELDS)
+    id_, name, vendor = _slug(e), e.text("name"), e.text("vendor")
+    memory, bandwidth = e.number("memory_gb"), e.number("bandwidth_tb_per_s")
+    bf16 = e.number("bf16_dense_tflops")
+    fp8, fp4 = e.number("fp8_dense_tflops", False), e.number("fp4_dense_tflops", False)
+    tdp = e.count("tdp_watts", required=False, default=0) or None
+    spec_source, checked = e.text("spec_source"), e.date("checked")
+    price = e.mapping("price")
+    usd = rng = price_source = price_date = None
+    if price is not None:
+        price.reject_unknown(_PRICE_FIELDS)
+        usd, rng = price.money("usd_per_hour"), price.text("range", required=False)
+        price_source, price_date = price.text("source"), price.date("date")
+        e.failed = e.failed or price.failed
+    if e.failed or None in (memory, bandwidth, bf16, usd):
+        return None
+    tera = 1e12
+    return Accelerator(
+        id=id_, name=name, vendor=vendor, memory_bytes=memory * GB,
+        bandwidth_bytes_per_s=bandwidth * tera, bf16_flops_per_s=bf16 * tera,
+        fp8_flops_per_s=fp8 * tera if fp8 else None, fp4_flops_per_s=fp4 * tera if fp4 else None,
+        tdp_watts=tdp, usd_per_hour=usd, price_range=rng or "", price_source=price_source or "",
+        price_date=price_date or "", spec_source=spec_source, checked=checked)
+
+
+def parse_hardware(text: str, file: str = "hardware.yaml",
+                   ) -> tuple[dict[str, Accelerator], tuple[LoadError, ...]]:
+    """Accelerators from YAML text; bad entries are skipped and reported, good ones load."""
+    return _load_entries(text, file, "accelerators", _build_accelerator)
+
+
+# --- open_models.yaml -----------------------------------------------------------------------
+
+_MODEL_FIELDS = frozenset({
+    "id", "name", "layers", "hidden_size", "attention_heads", "kv_heads", "head_dim",
+    "ffn_intermediate", "vocab_size", "tied_embeddings", "context_window", "attention", "moe",
+    "published", "source", "checked", "notes"})
+_ATTENTION_FIELDS = frozenset({
+    "kind", "window", "local_layers", "kv_lora_rank", "q_lora_rank", "qk_nope_head_dim",
+    "qk_rope_head_dim", "v_head_dim"})
+_MOE_FIELDS = frozenset({"experts", "top_k", "expert_intermediate", "shared_experts", "moe_layers"})
+_PUBLISHED_FIELDS = frozenset({
+    "total_params_b", "active_params_b", "active_excludes_input_embedding", "source"})
+
+
+def _build_attention(a: _Entry, layers: int) -> Attention | None:
+    a.reject_unknown(_ATTENTION_FIELDS)
+    kind = a.text("kind")
+    if kind and kind not in ATTENTION_KINDS:
+        a.error("kind", f"expected one of {', '.join(ATTENTION_KINDS)}, got {kind!r}",
+                a.line_of("kind"))
+    windowed = kind in ("sliding", "hybrid")
+    window = a.count("window", required=windowed)
+    local = layers if kind == "sliding" else a.count("local_layers", required=kind == "hybrid")
+    if kind == "hybrid" and layers and local >= layers:
+        a.error("local_layers", f"must be below the layer count {layers}", a.line_of("local_layers"))
+    mla = kind == "mla"
+    dims = {f: a.count(f, required=mla) for f in
+            ("kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")}
+    q_lora = a.count("q_lora_rank", required=False)
+    if a.failed:
+        return None
+    return Attention(kind=kind, window=window if windowed else 0, local_layers=local if windowed
+                     else 0, q_lora_rank=q_lora, **dims)
+
+
+def _build_moe(m: _Entry, layers: int) -> MoE | None:
+    m.reject_unknown(_MOE_FIELDS)
+    experts, top_k = m.count("experts", minimum=2), m.count("top_k")
+    size, shared = m.count("expert_intermediate"), m.count("shared_experts", False, 0, minimum=0)
+    moe_layers = m.count("moe_layers", required=False, default=layers)
+    if experts and top_k > experts:
+        m.error("top_k", f"top_k {top_k} exceeds {experts} experts", m.line_of("top_k"))
+    if layers and moe_layers > layers:
+        m.error("moe_layers", f"exceeds the layer count {layers}", m.line_of("moe_layers"))
+    return None if m.failed else MoE(experts, top_k, size, shared, moe_layers)
+
+
+def _build_model(e: _Entry) -> OpenModel | None:
+    e.reject_unknown(_MODEL_FIELDS)
+    id_, name = _slug(e), e.text("name")
+    ints = {f: e.count(f) for f in ("layers", "hidden_size", "attention_heads", "kv_heads",
+                                    "head_dim", "ffn_intermediate", "vocab_size", "context_window")}
+    tied = e.flag("tied_embeddings", False)
+    att_entry = e.mapping("attention")
+    attention = _build_attention(att_entry, ints["layers"]) if att_entry else None
+    moe_entry = e.mapping("moe", required=False)
+    moe = _build_moe(moe_entry, ints["layers"]) if moe_entry else None
+    pub = e.mapping("published")
+    total = active = None
+    excludes = False
+    if pub is not None:
+        pub.reject_unknown(_PUBLISHED_FIELDS)
+        total, active = pub.number("total_params_b"), pub.number("active_params_b")
+        excludes = pub.flag("active_excludes_input_embedding", False)
+        pub.text("source")
+    source, checked = e.text("source"), e.date("checked")
+    notes = e.text("notes", required=False)
+    if e.failed or attention is None or total is None or active is None:
+        return None
+    if moe_entry is not None and moe is None:
+        return None
+    return OpenModel(id=id_, name=name, tied_embeddings=tied, attention=attention, moe=moe,
+                     published_total_params=total * 1e9, published_active_params=active * 1e9,
+                     published_active_excludes_input_embedding=excludes, source=source,
+                     checked=checked, notes=notes, **ints)
+
+
+def parse_open_models(text: str, file: str = "open_models.yaml",
+                      ) -> tuple[dict[str, OpenModel], tuple[LoadError, ...]]:
+    """Open-weight architectures from YAML text; bad entries are skipped and reported."""
+    return _load_entries(text, file, "models", _build_model)
+
+
+def _load(path: str | Path | None, bundled: str,
+          parse: Callable[[str, str], tuple[dict[str, T], tuple[LoadError, ...]]],
+          ) -> tuple[dict[str, T], tuple[LoadError, ...]]:
+    name = bundled if path is None else str(path)
+    try:
+        if path is None:
+            text = resources.files("resources").joinpath(bundled).read_text(encoding="utf-8")
+        else:
+            text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:  # a missing or binary file is an error value too
+        return {}, (LoadError(name, 0, "-", "-", f"cannot read: {exc}"),)
+    return parse(text, name)
+
+
+def load_hardware(path: str | Path | None = None,
+                  ) -> tuple[dict[str, Accelerator], tuple[LoadError, ...]]:
+    """The bundled (or given) hardware.yaml."""
+    return _load(path, "hardware.yaml", parse_hardware)
+
+
+def load_open_models(path: str | Path | None = None,
+                     ) -> tuple[dict[str, OpenModel], tuple[LoadError, ...]]:
+    """The bundled (or given) open_models.yaml."""
+    return _load(path, "open_models.yaml", parse_open_models)
