@@ -89,8 +89,10 @@ def parse_yaml(text: str | bytes, file: str) -> tuple[Any, list[LoadError]]:
         return None, [LoadError(file, None, "", f"file is larger than {MAX_YAML_BYTES:,} bytes")]
     if "\x00" in text:
         return None, [LoadError(file, None, "", "binary data (NUL byte), not a YAML text file")]
-    loader = _Loader(text)
+    loader = None
     try:
+        # The reader validates characters in its constructor, so it belongs inside the try.
+        loader = _Loader(text)
         return loader.get_single_data(), []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -100,7 +102,8 @@ def parse_yaml(text: str | bytes, file: str) -> tuple[Any, list[LoadError]]:
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
         return None, [LoadError(file, None, "", f"invalid YAML: {exc}"[:300])]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_yaml_file(path, *, label: str | None = None) -> tuple[Any, list[LoadError]]:

@@ -90,7 +90,7 @@ scenario = Scenario(
         batch=BatchLever(enabled=True, share=Decimal("0.15")),
         routing=RoutingLever(enabled=True, model_id="gemini-3.1-flash-lite", share=Decimal("0.4"),
                              cascade=True, escalation_rate=Decimal("0.1")),
-        distillation=DistillationLever(enabled=False, student_model_id="gpt-4.1-mini", share=Decimal("0.3"),
+        distillation=DistillationLever(enabled=False, student_model_id="gpt-4o-mini", share=Decimal("0.3"),
                                        training_tokens=20_000_000),
         output_trim=OutputTrimLever(enabled=False, cap_tokens=600, reduce_pct=Decimal(15)),
         selfhost=SelfHostLever(enabled=False, open_model="llama-3.1-70b", accelerator="h100",
