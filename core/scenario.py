@@ -1,8 +1,6 @@
 """A whole plan (prompts, models, levers, workload, budget) as one frozen value, with YAML load/save."""
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -11,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from core.atomicio import atomic_write_text  # re-exported: callers save through here
 from core.levers import (BatchLever, CachingLever, DistillationLever, Levers, OutputTrimLever,
                          RoutingLever, SelfHostLever)
 from core.workload import MAX_HORIZON_MONTHS, PromptSpec, TokenTable, Workload
@@ -338,45 +337,6 @@ _Dumper.add_representer(str, _str_presenter)
 
 def dump_scenario(s: Scenario) -> str:
     return yaml.dump(scenario_to_data(s), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-
-
-def atomic_write_text(path: Path | str, text: str, *, keep_backup: bool = True) -> None:
-    """Write via a temp file in the same folder + os.replace; the old file becomes `<name>.bak`.
-
-    A crash at any point leaves either the old file or the new one in place, never a torn file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp creates 0600; keep the old file's mode, or the usual umask-based one.
-        if path.exists():
-            os.chmod(tmp_name, path.stat().st_mode & 0o777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp_name, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if keep_backup and path.exists():
-            backup = path.with_name(path.name + ".bak")
-            # A hard link keeps the previous version while the replace below stays atomic.
-            try:
-                if backup.exists():
-                    backup.unlink()
-                os.link(path, backup)
-            except OSError:
-                import shutil
-                shutil.copy2(path, backup)
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
-        raise
 
 
 def save_scenario(s: Scenario, path: Path | str) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from core import scenario as scenario_module
+from core import atomicio
 from core.scenario import (Scenario, dump_scenario, load_demo, load_scenario, parse_scenario,
                            save_scenario)
 from core.workload import PromptSpec
@@ -94,7 +94,7 @@ def test_failed_save_leaves_previous_file_intact(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(scenario_module.os, "replace", broken_replace)
+    monkeypatch.setattr(atomicio.os, "replace", broken_replace)
     with pytest.raises(OSError):
         save_scenario(Scenario(name="v3"), path)
     monkeypatch.undo()

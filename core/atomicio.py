@@ -1,0 +1,50 @@
+"""Crash-safe file writes: temp file in the same folder, fsync, atomic replace, previous version kept."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def atomic_write_text(path: Path | str, text: str, *, keep_backup: bool = True) -> None:
+    """Write via a temp file in the same folder + os.replace; the old file becomes `<name>.bak`.
+
+    A crash at any point leaves either the old file or the new one in place, never a torn file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        # mkstemp creates 0600; keep the old file's mode, or the usual umask-based one.
+        if path.exists():
+            os.chmod(tmp_name, path.stat().st_mode & 0o777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp_name, 0o666 & ~umask)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        pending_backup = None
+        if keep_backup and path.exists():
+            # Hard-link the current version aside first; it becomes `.bak` only after the new file
+            # is in place, so a crash before the replace leaves both the file and its old backup.
+            pending_backup = path.with_name(f".{path.name}.bak.{os.getpid()}")
+            try:
+                if pending_backup.exists():
+                    pending_backup.unlink()
+                os.link(path, pending_backup)
+            except OSError:
+                shutil.copy2(path, pending_backup)
+        os.replace(tmp_name, path)
+        if pending_backup is not None:
+            os.replace(pending_backup, path.with_name(path.name + ".bak"))
+    except BaseException:
+        for leftover in (tmp_name, path.with_name(f".{path.name}.bak.{os.getpid()}")):
+            try:
+                os.unlink(leftover)
+            except OSError:
+                pass
+        raise
