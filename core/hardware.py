@@ -3,33 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from importlib import resources
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-import yaml
-from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, SequenceNode
+from core.yamlio import (FieldError, LineDict, LoadError, parse_yaml, read_yaml_file, to_date,
+                         to_decimal, to_int, to_str)
+from resources import resource_path
 
 SCHEMA_VERSION = 1
 GB = 1e9  # vendors quote decimal gigabytes and TB/s; keep their units
 COMPUTE_DTYPES = ("bf16", "fp8", "fp4")
 ATTENTION_KINDS = ("full", "sliding", "hybrid", "mla")
-
-
-@dataclass(frozen=True, slots=True)
-class LoadError:
-    """One problem in a data file: where it is and why the entry was skipped."""
-
-    file: str
-    line: int
-    entry: str
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.entry}: {self.field}: {self.reason}"
+MAX_USD_PER_HOUR = Decimal("1000")  # per GPU; anything above is a typo, not a rental price
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +34,9 @@ class Accelerator:
     usd_per_hour: Decimal
     price_range: str
     price_source: str
-    price_date: str
+    price_date: str  # YYYY-MM-DD, YYYY-MM or YYYY: price pages are often dated coarsely
     spec_source: str
-    checked: str
+    checked: dt.date
 
     def flops_per_s(self, compute_dtype: str) -> tuple[float, str]:
         """Peak dense FLOP/s for a compute dtype, falling back to bf16 where the chip lacks it.
@@ -113,7 +99,7 @@ class OpenModel:
     # Meta, Mistral, Qwen and DeepSeek count both embedding matrices.
     published_active_excludes_input_embedding: bool
     source: str
-    checked: str
+    checked: dt.date
     notes: str = ""
 
     @property
@@ -195,165 +181,141 @@ class OpenModel:
         return self.head_dim, self.head_dim
 
 
-# --- YAML reading with line numbers ---------------------------------------------------------
+# --- YAML reading: core.yamlio parses (lines, limits); _Entry turns fields into values -------
 
-_MISSING = object()
 T = TypeVar("T")
 
 
 class _Entry:
-    """One YAML mapping with each key's line, collecting errors instead of raising."""
+    """One YAML mapping of a record, collecting errors (file, line, field) instead of raising."""
 
-    def __init__(self, node: MappingNode, file: str, entry: str, errors: list[LoadError],
-                 prefix: str = "") -> None:
-        self.node, self.file, self.entry, self.errors, self.prefix = node, file, entry, errors, prefix
-        self.line = node.start_mark.line + 1
-        self.nodes: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            self.nodes[str(key_node.value)] = value_node
+    def __init__(self, raw: LineDict, file: str, where: str, errors: list[LoadError]) -> None:
+        self.raw, self.file, self.where, self.errors = raw, file, where, errors
         self.failed = False
 
-    def error(self, field: str, reason: str, line: int | None = None) -> None:
+    def line_of(self, field: str) -> int | None:
+        return self.raw.line_of(field)
+
+    def error(self, field: str, reason: str) -> None:
         self.failed = True
-        self.errors.append(LoadError(self.file, line or self.line, self.entry,
-                                     self.prefix + field, reason))
+        self.errors.append(LoadError(self.file, self.line_of(field), f"{self.where}.{field}", reason))
 
-    def line_of(self, field: str) -> int:
-        node = self.nodes.get(field)
-        return node.start_mark.line + 1 if node is not None else self.line
-
-    def raw(self, field: str, required: bool) -> Any:
-        if field not in self.nodes:
+    def get(self, field: str, convert: Callable[[Any], T], required: bool = True,
+            default: T | None = None) -> T | None:
+        value = self.raw.get(field)
+        if value is None:
             if required:
                 self.error(field, "missing")
-            return _MISSING
-        try:
-            return SafeConstructor().construct_object(self.nodes[field], deep=True)
-        except yaml.YAMLError as exc:
-            self.error(field, f"unreadable value ({exc})", self.line_of(field))
-            return _MISSING
-
-    def get(self, field: str, kind: Callable[[Any], T | None], what: str, required: bool = True,
-            default: T | None = None) -> T | None:
-        value = self.raw(field, required)
-        if value is _MISSING or value is None:
-            if value is None and required:
-                self.error(field, "missing", self.line_of(field))
             return default
-        converted = kind(value)
-        if converted is None:
-            self.error(field, f"expected {what}, got {value!r}", self.line_of(field))
-        return converted
+        try:
+            return convert(value)
+        except FieldError as exc:
+            self.error(field, str(exc))
+            return default
 
-    def text(self, field: str, required: bool = True, default: str = "") -> str:
-        return self.get(field, lambda v: v.strip() if isinstance(v, str) and v.strip() else None,
-                        "non-empty text", required, default) or default
+    def text(self, field: str, required: bool = True) -> str:
+        def convert(value: Any) -> str:
+            text = to_str(value).strip()
+            if not text:
+                raise FieldError("expected text, got an empty value")
+            return text
+        return self.get(field, convert, required) or ""
 
-    def count(self, field: str, required: bool = True, default: int = 0, minimum: int = 1) -> int:
-        ok = lambda v: v if isinstance(v, int) and not isinstance(v, bool) and v >= minimum else None
-        return self.get(field, ok, f"an integer ≥ {minimum}", required, default) or default
+    def count(self, field: str, required: bool = True, minimum: int = 1, default: int = 0) -> int:
+        return self.get(field, lambda v: to_int(v, minimum=minimum), required, default)
 
     def number(self, field: str, required: bool = True) -> float | None:
-        ok = (lambda v: float(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
-              and v > 0 else None)
-        return self.get(field, ok, "a positive number", required)
+        def convert(value: Any) -> float:
+            amount = to_decimal(value)
+            if amount <= 0:
+                raise FieldError(f"must be positive, got {value!r}")
+            return float(amount)
+        return self.get(field, convert, required)
 
     def flag(self, field: str, default: bool) -> bool:
-        value = self.get(field, lambda v: v if isinstance(v, bool) else None, "true or false",
-                         False, default)
-        return default if value is None else value
+        def convert(value: Any) -> bool:
+            if not isinstance(value, bool):
+                raise FieldError(f"expected true or false, got {value!r}")
+            return value
+        return self.get(field, convert, False, default)
 
     def money(self, field: str) -> Decimal | None:
-        def parse(v: Any) -> Decimal | None:
-            # money is written as a string so it stays an exact Decimal; a float would round
-            if not isinstance(v, str):
-                return None
-            try:
-                amount = Decimal(v)
-            except InvalidOperation:
-                return None
-            return amount if amount.is_finite() and amount > 0 else None
-        return self.get(field, parse, "a positive amount written as a string, e.g. \"2.95\"")
+        def convert(value: Any) -> Decimal:
+            amount = to_decimal(value, maximum=MAX_USD_PER_HOUR)
+            if amount <= 0:
+                raise FieldError(f"must be positive, got {value!r}")
+            return amount
+        return self.get(field, convert)
 
-    def date(self, field: str) -> str:
-        def parse(v: Any) -> str | None:
-            if isinstance(v, dt.date):
-                return v.isoformat()
-            if isinstance(v, int) and not isinstance(v, bool) and 1990 <= v <= 2100:
-                return str(v)  # a bare year: some price pages give no finer date
-            return v if isinstance(v, str) and v[:4].isdigit() else None
-        return self.get(field, parse, "a date (YYYY-MM-DD, YYYY-MM or YYYY)") or ""
+    def date(self, field: str) -> dt.date | None:
+        return self.get(field, to_date)
+
+    def month(self, field: str) -> str:
+        def convert(value: Any) -> str:
+            # price pages are often dated to the month or the year only
+            if isinstance(value, dt.date):
+                return value.isoformat()
+            text = str(value).strip()
+            if isinstance(value, (int, str)) and not isinstance(value, bool) and (
+                    len(text) in (4, 7) and text[:4].isdigit() and 1990 <= int(text[:4]) <= 2100):
+                return text
+            raise FieldError(f"expected a date (YYYY-MM-DD, YYYY-MM or YYYY), got {value!r}")
+        return self.get(field, convert) or ""
 
     def mapping(self, field: str, required: bool = True) -> _Entry | None:
-        node = self.nodes.get(field)
-        if node is None:
+        value = self.raw.get(field)
+        if value is None:
             if required:
                 self.error(field, "missing")
             return None
-        if isinstance(node, MappingNode):
-            return _Entry(node, self.file, self.entry, self.errors, f"{self.prefix}{field}.")
-        if node.tag.endswith(":null"):
-            if required:
-                self.error(field, "missing", self.line_of(field))
+        if not isinstance(value, LineDict):
+            self.error(field, "expected a mapping")
             return None
-        self.error(field, "expected a mapping", self.line_of(field))
-        return None
+        return _Entry(value, self.file, f"{self.where}.{field}", self.errors)
 
     def reject_unknown(self, allowed: frozenset[str]) -> None:
-        for field in self.nodes:
+        for field in self.raw:
             if field not in allowed:
-                self.error(field, f"unknown field (allowed: {', '.join(sorted(allowed))})",
-                           self.line_of(field))
+                self.error(str(field), f"unknown field (allowed: {', '.join(sorted(allowed))})")
 
 
-def _load_entries(text: str, file: str, list_key: str, build: Callable[[_Entry], T | None],
-                  ) -> tuple[dict[str, T], tuple[LoadError, ...]]:
-    """Parse `list_key: [mapping, ...]`; each mapping is built or skipped with its errors."""
-    errors: list[LoadError] = []
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        return {}, (LoadError(file, line, "-", "-", f"not valid YAML: {exc}"),)
-    if not isinstance(root, MappingNode):
-        return {}, (LoadError(file, 1, "-", "-", "expected a mapping at the top level"),)
-    top = _Entry(root, file, "-", errors)
-    version = top.raw("schema_version", required=False)
-    if version is not _MISSING and version != SCHEMA_VERSION:
-        top.error("schema_version", f"unsupported schema version {version!r}",
-                  top.line_of("schema_version"))
-        return {}, tuple(errors)
-    items = top.nodes.get(list_key)
-    if not isinstance(items, SequenceNode):
-        top.error(list_key, "expected a list", top.line_of(list_key))
-        return {}, tuple(errors)
+def _load_entries(data: Any, errors: list[LoadError], file: str, list_key: str,
+                  build: Callable[[_Entry], T | None]) -> tuple[dict[str, T], list[LoadError]]:
+    """Build each mapping of `list_key`; a bad one is skipped with its errors, the rest load."""
+    if data is None and errors:
+        return {}, errors
+    if not isinstance(data, LineDict):
+        return {}, errors + [LoadError(file, 1, "", "expected a mapping at the top level")]
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        return {}, errors + [LoadError(file, data.line_of("schema_version"), "schema_version",
+                                       f"unsupported schema version {version!r}")]
+    items = data.get(list_key)
+    if not isinstance(items, list):
+        return {}, errors + [LoadError(file, data.line_of(list_key), list_key, "expected a list")]
     loaded: dict[str, T] = {}
-    for index, node in enumerate(items.value):
-        label = f"#{index + 1}"
-        if not isinstance(node, MappingNode):
-            errors.append(LoadError(file, node.start_mark.line + 1, label, "-", "expected a mapping"))
+    for index, raw in enumerate(items):
+        where = f"{list_key}[{index}]"
+        if not isinstance(raw, LineDict):
+            errors.append(LoadError(file, data.line_of(list_key), where, "expected a mapping"))
             continue
-        entry = _Entry(node, file, label, errors)
-        id_node = entry.nodes.get("id")
-        if id_node is not None and isinstance(id_node.value, str):
-            entry.entry = id_node.value
+        if isinstance(raw.get("id"), str) and raw["id"].strip():
+            where = raw["id"].strip()
+        entry = _Entry(raw, file, where, errors)
         value = build(entry)
         if value is None or entry.failed:
             continue
-        key = getattr(value, "id")
-        if key in loaded:
-            entry.error("id", f"duplicate id {key!r} (the first one is kept)", entry.line_of("id"))
+        if value.id in loaded:
+            entry.error("id", f"duplicate id {value.id!r} (the first one is kept)")
             continue
-        loaded[key] = value
-    return loaded, tuple(errors)
+        loaded[value.id] = value
+    return loaded, errors
 
 
 def _slug(entry: _Entry) -> str:
     value = entry.text("id")
     if value and (value != value.lower() or " " in value):
-        entry.error("id", f"ids are lowercase slugs without spaces, got {value!r}",
-                    entry.line_of("id"))
+        entry.error("id", f"ids are lowercase slugs without spaces, got {value!r}")
     return value
 
 
@@ -379,9 +341,9 @@ def _build_accelerator(e: _Entry) -> Accelerator | None:
     if price is not None:
         price.reject_unknown(_PRICE_FIELDS)
         usd, rng = price.money("usd_per_hour"), price.text("range", required=False)
-        price_source, price_date = price.text("source"), price.date("date")
+        price_source, price_date = price.text("source"), price.month("date")
         e.failed = e.failed or price.failed
-    if e.failed or None in (memory, bandwidth, bf16, usd):
+    if e.failed or None in (memory, bandwidth, bf16, usd, checked):
         return None
     tera = 1e12
     return Accelerator(
@@ -392,10 +354,10 @@ def _build_accelerator(e: _Entry) -> Accelerator | None:
         price_date=price_date or "", spec_source=spec_source, checked=checked)
 
 
-def parse_hardware(text: str, file: str = "hardware.yaml",
-                   ) -> tuple[dict[str, Accelerator], tuple[LoadError, ...]]:
+def parse_hardware(text: str | bytes, file: str = "hardware.yaml",
+                   ) -> tuple[dict[str, Accelerator], list[LoadError]]:
     """Accelerators from YAML text; bad entries are skipped and reported, good ones load."""
-    return _load_entries(text, file, "accelerators", _build_accelerator)
+    return _load_entries(*parse_yaml(text, file), file, "accelerators", _build_accelerator)
 
 
 # --- open_models.yaml -----------------------------------------------------------------------
@@ -416,13 +378,12 @@ def _build_attention(a: _Entry, layers: int) -> Attention | None:
     a.reject_unknown(_ATTENTION_FIELDS)
     kind = a.text("kind")
     if kind and kind not in ATTENTION_KINDS:
-        a.error("kind", f"expected one of {', '.join(ATTENTION_KINDS)}, got {kind!r}",
-                a.line_of("kind"))
+        a.error("kind", f"expected one of {', '.join(ATTENTION_KINDS)}, got {kind!r}")
     windowed = kind in ("sliding", "hybrid")
     window = a.count("window", required=windowed)
     local = layers if kind == "sliding" else a.count("local_layers", required=kind == "hybrid")
     if kind == "hybrid" and layers and local >= layers:
-        a.error("local_layers", f"must be below the layer count {layers}", a.line_of("local_layers"))
+        a.error("local_layers", f"must be below the layer count {layers}")
     mla = kind == "mla"
     dims = {f: a.count(f, required=mla) for f in
             ("kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")}
@@ -436,12 +397,12 @@ def _build_attention(a: _Entry, layers: int) -> Attention | None:
 def _build_moe(m: _Entry, layers: int) -> MoE | None:
     m.reject_unknown(_MOE_FIELDS)
     experts, top_k = m.count("experts", minimum=2), m.count("top_k")
-    size, shared = m.count("expert_intermediate"), m.count("shared_experts", False, 0, minimum=0)
+    size, shared = m.count("expert_intermediate"), m.count("shared_experts", False, minimum=0)
     moe_layers = m.count("moe_layers", required=False, default=layers)
     if experts and top_k > experts:
-        m.error("top_k", f"top_k {top_k} exceeds {experts} experts", m.line_of("top_k"))
+        m.error("top_k", f"top_k {top_k} exceeds {experts} experts")
     if layers and moe_layers > layers:
-        m.error("moe_layers", f"exceeds the layer count {layers}", m.line_of("moe_layers"))
+        m.error("moe_layers", f"exceeds the layer count {layers}")
     return None if m.failed else MoE(experts, top_k, size, shared, moe_layers)
 
 
@@ -465,7 +426,7 @@ def _build_model(e: _Entry) -> OpenModel | None:
         pub.text("source")
     source, checked = e.text("source"), e.date("checked")
     notes = e.text("notes", required=False)
-    if e.failed or attention is None or total is None or active is None:
+    if e.failed or attention is None or None in (total, active, checked):
         return None
     if moe_entry is not None and moe is None:
         return None
@@ -475,33 +436,29 @@ def _build_model(e: _Entry) -> OpenModel | None:
                      checked=checked, notes=notes, **ints)
 
 
-def parse_open_models(text: str, file: str = "open_models.yaml",
-                      ) -> tuple[dict[str, OpenModel], tuple[LoadError, ...]]:
+def parse_open_models(text: str | bytes, file: str = "open_models.yaml",
+                      ) -> tuple[dict[str, OpenModel], list[LoadError]]:
     """Open-weight architectures from YAML text; bad entries are skipped and reported."""
-    return _load_entries(text, file, "models", _build_model)
+    return _load_entries(*parse_yaml(text, file), file, "models", _build_model)
 
 
-def _load(path: str | Path | None, bundled: str,
-          parse: Callable[[str, str], tuple[dict[str, T], tuple[LoadError, ...]]],
-          ) -> tuple[dict[str, T], tuple[LoadError, ...]]:
-    name = bundled if path is None else str(path)
-    try:
-        if path is None:
-            text = resources.files("resources").joinpath(bundled).read_text(encoding="utf-8")
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:  # a missing or binary file is an error value too
-        return {}, (LoadError(name, 0, "-", "-", f"cannot read: {exc}"),)
-    return parse(text, name)
+def _load(path: str | Path | None, bundled: str, list_key: str,
+          build: Callable[[_Entry], T | None]) -> tuple[dict[str, T], list[LoadError]]:
+    if path is None:
+        path, label = resource_path(bundled), bundled
+    else:
+        label = str(path)
+    # read_yaml_file turns a missing, oversized or binary file into an error value
+    return _load_entries(*read_yaml_file(path, label=label), label, list_key, build)
 
 
 def load_hardware(path: str | Path | None = None,
-                  ) -> tuple[dict[str, Accelerator], tuple[LoadError, ...]]:
+                  ) -> tuple[dict[str, Accelerator], list[LoadError]]:
     """The bundled (or given) hardware.yaml."""
-    return _load(path, "hardware.yaml", parse_hardware)
+    return _load(path, "hardware.yaml", "accelerators", _build_accelerator)
 
 
 def load_open_models(path: str | Path | None = None,
-                     ) -> tuple[dict[str, OpenModel], tuple[LoadError, ...]]:
+                     ) -> tuple[dict[str, OpenModel], list[LoadError]]:
     """The bundled (or given) open_models.yaml."""
-    return _load(path, "open_models.yaml", parse_open_models)
+    return _load(path, "open_models.yaml", "models", _build_model)

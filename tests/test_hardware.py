@@ -4,8 +4,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core.hardware import load_hardware, load_open_models, parse_hardware, parse_open_models
+from core.yamlio import LoadError
 
 HARDWARE, HARDWARE_ERRORS = load_hardware()
 MODELS, MODEL_ERRORS = load_open_models()
@@ -17,8 +21,8 @@ REQUIRED_MODELS = {"llama-3.1-8b", "llama-3.1-70b", "qwen2.5-7b", "mistral-7b", 
 
 
 def test_bundled_files_load_without_errors():
-    assert HARDWARE_ERRORS == ()
-    assert MODEL_ERRORS == ()
+    assert HARDWARE_ERRORS == []
+    assert MODEL_ERRORS == []
     assert len(HARDWARE) >= 10 and REQUIRED_GPUS <= HARDWARE.keys()
     assert HARDWARE.keys() & {"tpu-v5e", "tpu-v6e", "mi325x"}
     assert len(MODELS) >= 12 and REQUIRED_MODELS <= MODELS.keys()
@@ -97,21 +101,25 @@ def test_bad_entry_is_skipped_with_file_line_and_field_and_good_entries_load():
     assert list(loaded) == ["good"]
     assert len(errors) == 1
     error = errors[0]
-    assert (error.file, error.entry, error.field) == ("hw.yaml", "bad", "bandwidth_tb_per_s")
+    assert (error.file, error.field) == ("hw.yaml", "bad.bandwidth_tb_per_s")
     assert error.line == 2 + GOOD_GPU.count("\n") + 5  # 2 header lines, the good entry, 5th line
-    assert "hw.yaml:" in str(error) and "bandwidth_tb_per_s" in str(error)
+    assert "hw.yaml:17" in str(error) and "bandwidth_tb_per_s" in str(error)
 
 
 @pytest.mark.parametrize("change, field, reason", [
-    (("usd_per_hour: \"2.00\"", "usd_per_hour: 2.00"), "price.usd_per_hour", "string"),
-    (("usd_per_hour: \"2.00\"", "usd_per_hour: \"-1\""), "price.usd_per_hour", "positive"),
-    (("    memory_gb: 80\n", ""), "memory_gb", "missing"),
-    (("memory_gb: 80", "memory_gb: 0"), "memory_gb", "positive"),
-    (("vendor: nvidia", "vendor: nvidia\n    bandwith_tb_per_s: 3"), "bandwith_tb_per_s", "unknown"),
-    (("id: good", "id: Good GPU"), "id", "lowercase"),
-    (("checked: 2026-11-26", "checked: yesterday"), "checked", "date"),
+    (("usd_per_hour: \"2.00\"", "usd_per_hour: \"two\""), "good.price.usd_per_hour", "number"),
+    (("usd_per_hour: \"2.00\"", "usd_per_hour: \"-1\""), "good.price.usd_per_hour", "negative"),
+    (("usd_per_hour: \"2.00\"", "usd_per_hour: \"0\""), "good.price.usd_per_hour", "positive"),
+    (("usd_per_hour: \"2.00\"", "usd_per_hour: \"20000\""), "good.price.usd_per_hour", "large"),
+    (("date: 2026-05", "date: soon"), "good.price.date", "date"),
+    (("    memory_gb: 80\n", ""), "good.memory_gb", "missing"),
+    (("memory_gb: 80", "memory_gb: 0"), "good.memory_gb", "positive"),
+    (("vendor: nvidia", "vendor: nvidia\n    bandwith_tb_per_s: 3"), "good.bandwith_tb_per_s",
+     "unknown"),
+    (("id: good", "id: Good-GPU"), "Good-GPU.id", "lowercase"),
+    (("checked: 2026-11-26", "checked: yesterday"), "good.checked", "date"),
     (("price: {usd_per_hour: \"2.00\", source: somewhere, date: 2026-05}", "price: 2"),
-     "price", "mapping"),
+     "good.price", "mapping"),
 ])
 def test_each_kind_of_bad_field_is_named(change, field, reason):
     loaded, errors = parse_hardware(_hardware(GOOD_GPU.replace(*change), GOOD_GPU.replace(
@@ -119,12 +127,13 @@ def test_each_kind_of_bad_field_is_named(change, field, reason):
     assert list(loaded) == ["other"]
     assert [e.field for e in errors] == [field]
     assert reason in errors[0].reason
-    assert errors[0].line >= 3
+    assert errors[0].line >= 3 and errors[0].file == "hw.yaml"
 
 
 def test_duplicate_ids_keep_the_first():
     loaded, errors = parse_hardware(_hardware(GOOD_GPU, GOOD_GPU), "hw.yaml")
-    assert list(loaded) == ["good"] and errors[0].field == "id" and "duplicate" in errors[0].reason
+    assert list(loaded) == ["good"]
+    assert errors[0].field == "good.id" and "duplicate" in errors[0].reason
     assert errors[0].line == 3 + GOOD_GPU.count("\n")
 
 
@@ -133,7 +142,7 @@ def test_duplicate_ids_keep_the_first():
     ("- just\n- a list\n", 1),                       # not a mapping
     ("schema_version: 2\naccelerators: []\n", 1),      # unsupported version
     ("schema_version: 1\naccelerators: 5\n", 2),       # not a list
-    ("schema_version: 1\naccelerators:\n  - 5\n", 3),  # entry is not a mapping
+    ("schema_version: 1\naccelerators:\n  - 5\n", 2),  # entry is not a mapping
 ])
 def test_broken_files_return_errors_not_exceptions(text, line):
     loaded, errors = parse_hardware(text, "hw.yaml")
@@ -144,10 +153,13 @@ def test_broken_files_return_errors_not_exceptions(text, line):
 def test_unreadable_file_is_an_error_value(tmp_path):
     loaded, errors = load_hardware(tmp_path / "missing.yaml")
     assert loaded == {} and "cannot read" in errors[0].reason
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\x00\x01\xff")
+    assert load_open_models(binary)[0] == {}
     path = tmp_path / "hw.yaml"
     path.write_text(_hardware(GOOD_GPU), encoding="utf-8")
     loaded, errors = load_hardware(path)
-    assert list(loaded) == ["good"] and errors == ()
+    assert list(loaded) == ["good"] and errors == []
 
 
 GOOD_MODEL = """\
@@ -170,14 +182,15 @@ GOOD_MODEL = """\
 
 @pytest.mark.parametrize("change, field", [
     (("attention: {kind: full}", "attention: {kind: mla, kv_lora_rank: 512}"),
-     "attention.qk_nope_head_dim"),
-    (("attention: {kind: full}", "attention: {kind: hybrid, local_layers: 2}"), "attention.window"),
-    (("attention: {kind: full}", "attention: {kind: local}"), "attention.kind"),
+     "tiny.attention.qk_nope_head_dim"),
+    (("attention: {kind: full}", "attention: {kind: hybrid, local_layers: 2}"),
+     "tiny.attention.window"),
+    (("attention: {kind: full}", "attention: {kind: local}"), "tiny.attention.kind"),
     (("attention: {kind: full}", "attention: {kind: full}\n    moe: {experts: 4, top_k: 8, "
-      "expert_intermediate: 64}"), "moe.top_k"),
-    (("layers: 4", "layers: four"), "layers"),
+      "expert_intermediate: 64}"), "tiny.moe.top_k"),
+    (("layers: 4", "layers: four"), "tiny.layers"),
     (("    published: {total_params_b: 0.0036, active_params_b: 0.0036, source: test}\n", ""),
-     "published"),
+     "tiny.published"),
 ])
 def test_bad_model_entries_are_skipped_and_named(change, field):
     text = "schema_version: 1\nmodels:\n" + GOOD_MODEL.replace(*change) + GOOD_MODEL.replace(
@@ -185,12 +198,41 @@ def test_bad_model_entries_are_skipped_and_named(change, field):
     loaded, errors = parse_open_models(text, "models.yaml")
     assert list(loaded) == ["fine"]
     assert field in {e.field for e in errors}
-    assert all(e.file == "models.yaml" and e.entry == "tiny" and e.line >= 3 for e in errors)
+    assert all(e.file == "models.yaml" and e.field.startswith("tiny.") and e.line >= 3
+               for e in errors)
 
 
 def test_model_attention_variants_parse():
     text = "schema_version: 1\nmodels:\n" + GOOD_MODEL.replace(
         "attention: {kind: full}", "attention: {kind: sliding, window: 128}")
     loaded, errors = parse_open_models(text)
-    assert errors == ()
+    assert errors == []
     assert loaded["tiny"].attention.local_layers == 4 and loaded["tiny"].attention.window == 128
+
+
+# --- fuzz: arbitrary YAML never raises ---------------------------------------------------------
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
+                     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
+                     st.sampled_from(["2.95", "-1", "2026-05", "2026-11-26", "mla", "hybrid", "full",
+                                      "1e308", ".inf", "h100"]))
+_keys = st.sampled_from(sorted({
+    "schema_version", "accelerators", "models", "id", "name", "vendor", "memory_gb",
+    "bandwidth_tb_per_s", "bf16_dense_tflops", "fp8_dense_tflops", "price", "usd_per_hour",
+    "date", "source", "checked", "spec_source", "layers", "hidden_size", "attention_heads",
+    "kv_heads", "head_dim", "ffn_intermediate", "vocab_size", "context_window", "attention",
+    "kind", "window", "local_layers", "kv_lora_rank", "moe", "experts", "top_k",
+    "expert_intermediate", "published", "total_params_b", "active_params_b"})) | st.text(max_size=6)
+_trees = st.recursive(_scalars, lambda children: st.lists(children, max_size=4)
+                      | st.dictionaries(_keys, children, max_size=8), max_leaves=40)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(tree=_trees, list_key=st.sampled_from(["accelerators", "models"]))
+def test_loaders_never_raise_on_arbitrary_yaml(tree, list_key):
+    text = yaml.safe_dump({"schema_version": 1, list_key: tree if isinstance(tree, list)
+                           else [tree]})
+    for parse in (parse_hardware, parse_open_models):
+        loaded, errors = parse(text, "fuzz.yaml")
+        assert isinstance(loaded, dict)
+        assert all(isinstance(e, LoadError) and e.file == "fuzz.yaml" and e.reason for e in errors)
