@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # only for annotations: quant stays importable without the loaders
-    from core.hardware import OpenModel
+from core.architecture import OpenModel
 
 BF16_BITS = 16.0
 

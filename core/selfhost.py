@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Mapping, Sequence
 
-from core.hardware import Accelerator, OpenModel
+from core.architecture import OpenModel
+from core.hardware import Accelerator
 from core.quant import (KV_DTYPES, QUANT_SCHEMES, KvDtype, QuantScheme, expert_bytes,
                         kv_bytes_per_sequence, kv_bytes_per_token, weight_bytes)
 
@@ -160,7 +161,6 @@ class _Plan:
     max_batch: int
     flops_per_s: float
     compute_dtype: str
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def kv_overhead(self) -> float:
@@ -188,7 +188,8 @@ def _check_range(name: str, value: float, low: float, high: float, why: str) -> 
 def _validate(d: Deployment) -> None:
     beat = "an efficiency above 1 would beat the roofline"
     for name, value in (("mfu", d.mfu), ("tp_efficiency_per_doubling", d.tp_efficiency_per_doubling),
-                        ("moe_factor", d.moe_factor)) + ((("mbu", d.mbu),) if d.mbu else ()):
+                        ("moe_factor", d.moe_factor)) + ((("mbu", d.mbu),) if d.mbu is not None
+                                                         else ()):
         _check_range(name, value, 0, 1, beat)
     _check_range("memory_utilization", d.memory_utilization, 0, 1, "a share of GPU memory")
     _check_range("utilization", float(d.utilization), 0, 1, "the busy share of rented time")
@@ -219,8 +220,8 @@ def _kv_per_gpu(model: OpenModel, kv_bytes: float, n: int) -> float:
     return kv_bytes / min(n, model.kv_heads)
 
 
-def _fit(d: Deployment, model: OpenModel, acc: Accelerator, scheme: QuantScheme, kv: KvDtype,
-         w_total: float, n: int) -> tuple[float, float, int]:
+def _fit(d: Deployment, model: OpenModel, acc: Accelerator, kv: KvDtype, w_total: float,
+         n: int) -> tuple[float, float, int]:
     """(KV budget per GPU, KV bytes per sequence per GPU at S̄, max batch) on n GPUs."""
     budget = acc.memory_bytes * d.memory_utilization - w_total / n
     reserve_tokens = d.reserve_context_tokens or d.avg_context_tokens
@@ -261,24 +262,19 @@ def _plan(d: Deployment, models: Mapping[str, OpenModel],
     wanted = min(d.batch or 1, MAX_BATCH)
     if d.n_gpus is not None:
         n = d.n_gpus
-        budget, seq, b_max = _fit(d, model, acc, scheme, kv, w_total, n)
+        budget, seq, b_max = _fit(d, model, acc, kv, w_total, n)
         if b_max < 1:
             raise _memory_error(d, model, acc, w_total, n, budget)
     else:  # the fewest power-of-two GPUs that hold the requested batch, else at least one sequence
         sizes = [2 ** i for i in range(int(math.log2(MAX_GPUS)) + 1)]
-        fits = {s: _fit(d, model, acc, scheme, kv, w_total, s) for s in sizes}
+        fits = {s: _fit(d, model, acc, kv, w_total, s) for s in sizes}
         usable = [s for s in sizes if fits[s][2] >= 1]
         if not usable:
             raise _memory_error(d, model, acc, w_total, MAX_GPUS, fits[MAX_GPUS][0])
         n = next((s for s in usable if fits[s][2] >= wanted), usable[0])
         budget, seq, b_max = fits[n]
     flops, dtype = acc.flops_per_s(scheme.compute_dtype)
-    notes = []
-    if dtype != scheme.compute_dtype:
-        notes.append(f"{acc.id} has no {scheme.compute_dtype} tensor cores: {scheme.id} weights "
-                     "are dequantized and multiplied in bf16")
-    return _Plan(d, model, acc, scheme, kv, n, w_total, budget, seq, b_max, flops, dtype,
-                 tuple(notes))
+    return _Plan(d, model, acc, scheme, kv, n, w_total, budget, seq, b_max, flops, dtype)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,7 +336,10 @@ def _prefill(p: _Plan) -> tuple[float, float]:
 
 def _warnings(p: _Plan) -> tuple[str, ...]:
     d, model = p.d, p.model
-    out = list(p.notes)
+    out = []
+    if p.compute_dtype != p.scheme.compute_dtype:
+        out.append(f"{p.acc.id} has no {p.scheme.compute_dtype} tensor cores: {p.scheme.id} "
+                   "weights are dequantized and multiplied in bf16")
     if d.batch is not None and d.batch > p.max_batch:
         out.append(f"batch {d.batch:,} does not fit: the KV cache holds {p.max_batch:,} sequences "
                    f"of {d.reserve_context_tokens or d.avg_context_tokens:,} tokens; using "
