@@ -228,6 +228,7 @@ def test_plausible_claims_pass_and_implausible_ones_warn():
 
 @pytest.mark.parametrize("change, message", [
     ({"mbu": 1.5}, "beat the roofline"),
+    ({"mbu": 0.0}, "mbu must be in"),
     ({"mfu": 0.0}, "mfu must be in"),
     ({"utilization": Decimal("0")}, "utilization"),
     ({"utilization": Decimal("1.5")}, "utilization"),
