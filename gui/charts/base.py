@@ -9,8 +9,8 @@ from typing import Sequence
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
+from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QStackedWidget, QWidget
 
 # Okabe-Ito: distinguishable for the common colour-vision deficiencies. The dark-mode set is the
 # same hues lifted in lightness so thin lines stay visible on a near-black background.
@@ -69,6 +69,16 @@ def chart_colors(palette: QPalette) -> ChartColors:
         neutral=QColor("#8FA8C8" if dark else "#5B7A99"),
         hover_fill=hover,
     )
+
+
+def light_palette() -> QPalette:
+    """A plain light palette: reports are read on white paper whatever the app's theme is."""
+    p = QPalette()
+    for role, color in ((QPalette.ColorRole.Window, "#f4f5f7"), (QPalette.ColorRole.Base, "#ffffff"),
+                        (QPalette.ColorRole.Text, "#1d2329"), (QPalette.ColorRole.WindowText, "#1d2329"),
+                        (QPalette.ColorRole.ToolTipBase, "#ffffe1"), (QPalette.ColorRole.ToolTipText, "#1d2329")):
+        p.setColor(role, QColor(color))
+    return p
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -265,9 +275,10 @@ class ChartBase(QStackedWidget):
         self._mouse_proxy = pg.SignalProxy(self.plot_widget.scene().sigMouseMoved, rateLimit=60,
                                            slot=self._mouse_moved)
         self._has_data = False
+        self._replay: tuple[str, object] = ("show_message", "No data: no result yet")
         self._build()
         self._restyle()
-        self.show_message("No data: no result yet")
+        self._message("No data: no result yet")
 
     # -- subclass hooks
     def _build(self) -> None:
@@ -290,6 +301,10 @@ class ChartBase(QStackedWidget):
 
     def show_message(self, text: str) -> None:
         """Replace the plot by a centred message (an empty or failed result)."""
+        self._replay = ("show_message", text)
+        self._message(text)
+
+    def _message(self, text: str) -> None:
         self._has_data = False
         self.hover_item.hide()
         self.message_label.setText(text)
@@ -298,6 +313,33 @@ class ChartBase(QStackedWidget):
     def _show_plot(self) -> None:
         self._has_data = True
         self.setCurrentWidget(self.plot_widget)
+
+    # -- export
+    def render_image(self, size: tuple[int, int] = (1100, 600), palette: QPalette | None = None) -> QImage:
+        """This chart drawn at `size` (optionally in another palette) without touching the live widget.
+
+        A fresh offscreen copy is fed the same input: resizing the live chart would fight its
+        layout (the current tab snaps back) and flash in the window.
+        """
+        clone = type(self)()
+        clone.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        if palette is not None:
+            clone.setPalette(palette)
+        if hasattr(self, "mode") and hasattr(clone, "set_mode"):
+            clone.set_mode(self.mode)
+        method, arg = self._replay
+        getattr(clone, method)(arg)
+        clone.resize(*size)
+        # not shown: grab() renders a hidden widget after sending its pending resize events
+        try:
+            # Two passes: the first paint sizes the axes to their tick labels, the second uses it.
+            for _ in range(2):
+                QApplication.sendPostedEvents()
+                image = clone.grab().toImage()
+            return image
+        finally:
+            clone.hide()
+            clone.deleteLater()
 
     # -- palette
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)

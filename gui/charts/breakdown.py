@@ -63,11 +63,12 @@ class BreakdownChart(ChartBase):
             self._update()
 
     def show_result(self, result) -> None:
+        self._replay = ("show_result", result)
         if result is None:
-            self.show_message("No data: no result yet")
+            self._message("No data: no result yet")
             return
         if not result.projection.ok:
-            self.show_message("No data: " + ("; ".join(result.projection.errors) or "the projection is empty"))
+            self._message("No data: " + ("; ".join(result.projection.errors) or "the projection is empty"))
             return
         self._result = result
         self._update()

@@ -67,12 +67,23 @@ def curve_from_break_even(be: Any, *, api_label: str = "API", selfhost_label: st
     )
 
 
+def _is_break_even(value: Any) -> bool:
+    return hasattr(value, "curve") and hasattr(value, "crossing_tokens_per_month")
+
+
 def as_curve(value: Any) -> BreakEvenCurve:
-    """Accept a BreakEvenCurve or a core.breakeven.BreakEven (duck-typed: it has `.curve(volumes)`)."""
+    """Accept a BreakEvenCurve, a core.breakeven.BreakEven, or the controller's
+    (SelfHostEstimate, BreakEven) pair, whose estimate names the self-hosted line."""
     if isinstance(value, BreakEvenCurve):
         return value
-    if hasattr(value, "curve") and hasattr(value, "crossing_tokens_per_month"):
+    if _is_break_even(value):
         return curve_from_break_even(value)
+    if isinstance(value, tuple) and len(value) == 2 and _is_break_even(value[1]):
+        est, be = value
+        name = getattr(est, "model_name", "")
+        label = (f"Self-host: {name} on {est.n_gpus}× {est.accelerator_name} per replica"
+                 if name and hasattr(est, "n_gpus") else "Self-host")
+        return curve_from_break_even(be, api_label="API (with levers)", selfhost_label=label)
     raise TypeError(f"cannot draw a break-even curve from {type(value).__name__}")
 
 
@@ -90,8 +101,7 @@ class BreakEvenChart(ChartBase):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, left_axis=LogMoneyAxis("left"), bottom_axis=VolumeAxis("bottom"))
-        self.show_message("No data: switch on the self-hosting lever to compare an open model "
-                          "on rented GPUs with the API")
+        self.show_breakeven(None)
 
     def _build(self) -> None:
         self.api_item = pg.PlotDataItem()
@@ -112,16 +122,21 @@ class BreakEvenChart(ChartBase):
 
     # -- public
     def show_breakeven(self, curve: Any) -> None:
-        """Draw a BreakEvenCurve or a core BreakEven; None or an error string shows a message."""
+        """Draw a BreakEvenCurve, a core BreakEven or an (estimate, BreakEven) pair.
+
+        None (lever off) or an error string shows a message instead.
+        """
+        self._replay = ("show_breakeven", curve)
         if curve is None:
-            self.show_message("No data: self-hosting is not set up for this scenario")
+            self._message("No data: switch on the self-hosting lever to compare an open model "
+                              "on rented GPUs with the API")
             return
         if isinstance(curve, str):
-            self.show_message("No data: " + curve)
+            self._message("No data: " + curve)
             return
         curve = as_curve(curve)
         if not curve.volumes:
-            self.show_message("No data: the break-even curve is empty")
+            self._message("No data: the break-even curve is empty")
             return
         self._curve = curve
         self._update()
@@ -150,10 +165,10 @@ class BreakEvenChart(ChartBase):
         span = max(top - low, 1.0)
         # room on the right for the last tick label, and above the lines for the marker labels
         self._set_view(xs[0] - 0.08, xs[-1] + 0.15, low - span * 0.05, top + span * 0.18, floor_zero=False)
-        self._mark(self.crossing_line, self.crossing_point, k.crossing_volume, c.warning,
+        self._mark(self.crossing_line, self.crossing_point, k.crossing_volume, c.good,
                    lambda v: f"break-even: {tokens_short(v)} tokens/month")
         self._mark(self.current_line, self.current_point, k.current_volume, c.foreground,
-                   lambda v: f"this plan: {tokens_short(v)}")
+                   lambda v: f"this plan: {tokens_short(v)} tokens/month")
         self._legend_set([(self.api_item, k.api_label), (self.selfhost_item, k.selfhost_label)])
 
     def _mark(self, line: pg.InfiniteLine, point: pg.ScatterPlotItem, volume: float | None, color,

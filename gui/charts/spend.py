@@ -44,11 +44,12 @@ class SpendChart(ChartBase):
     # -- public
     def show_result(self, result) -> None:
         """Update every line from a PlanResult (None or a failed projection shows a message)."""
+        self._replay = ("show_result", result)
         if result is None:
-            self.show_message("No data: no result yet")
+            self._message("No data: no result yet")
             return
         if not result.projection.ok:
-            self.show_message("No data: " + ("; ".join(result.projection.errors) or "the projection is empty"))
+            self._message("No data: " + ("; ".join(result.projection.errors) or "the projection is empty"))
             return
         self._result = result
         self._update()

@@ -48,13 +48,14 @@ class WaterfallChart(ChartBase):
 
     # -- public
     def show_result(self, result) -> None:
+        self._replay = ("show_result", result)
         if result is None:
-            self.show_message("No data: no result yet")
+            self._message("No data: no result yet")
             return
         falls = result.waterfall
         if falls.errors or not result.baseline.ok:
             errors = falls.errors or result.baseline.errors
-            self.show_message("No data: " + ("; ".join(errors) or "the baseline cannot be priced"))
+            self._message("No data: " + ("; ".join(errors) or "the baseline cannot be priced"))
             return
         self._result = result
         self._update()

@@ -202,6 +202,27 @@ def test_breakeven_curve_and_crossing(tabs):
     assert chart.message == "No data: the model does not fit on one H100"
 
 
+def test_breakeven_from_core_estimate_pair(tabs):
+    from core.breakeven import break_even
+    from core.hardware import load_hardware, load_open_models
+    from core.selfhost import Deployment, estimate
+
+    est = estimate(Deployment("llama-3.1-70b", "h100", weight_quant="fp8", kv_dtype="fp8"),
+                   load_open_models()[0], load_hardware()[0])
+    be = break_even(800_000_000, 200_000_000, 32, Decimal("2.00"), Decimal("12.00"), est)
+    tabs.show_breakeven((est, be))
+    chart = tabs.breakeven
+    assert not chart.showing_message
+    if be.crossing_tokens_per_month:
+        import math
+        assert chart.crossing_x == pytest.approx(math.log10(be.crossing_tokens_per_month))
+    curve = chart._curve
+    # the drawn costs are core's own numbers at each sampled volume, never recomputed here
+    for v, api, own in list(zip(curve.volumes, curve.api_costs, curve.selfhost_costs))[::20]:
+        assert api == be.api_usd_at(int(v)) and own == be.selfhost_usd_at(int(v))
+    assert est.model_name in chart.legend.items[1][1].text
+
+
 def test_hover_text_follows_the_month(tabs):
     result = make_result()
     tabs.show_result(result)
