@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -14,7 +16,7 @@ from core.vocab import (ENCODING_NAMES, VocabularyError, get_encoding, is_loaded
 
 __all__ = [
     "TokenCount", "EstimateFamily", "ESTIMATE_FAMILIES", "EXACT_ENCODINGS", "count_tokens",
-    "count_chat", "chat_overhead_tokens", "CHAT_OVERHEAD_SINGLE_USER", "resolve_tokenizer",
+    "count_chat", "clear_count_cache", "chat_overhead_tokens", "CHAT_OVERHEAD_SINGLE_USER", "resolve_tokenizer",
     "get_encoding", "preload", "is_loaded", "load_encoding", "VocabularyError", "count_exact",
     "count_exact_fast", "count_pieces", "split_text", "IncrementalCounter", "token_spans",
     "read_text_file", "decode_text_bytes", "TextFileError", "MAX_FILE_BYTES",
@@ -144,8 +146,49 @@ def count_tokens(text: str, tokenizer: str) -> TokenCount:
     """
     name, family = resolve_tokenizer(tokenizer)
     if family is None:
-        return TokenCount(count_exact_fast(text, name), True, name, None)
-    return _estimate(count_exact_fast(text, family.proxy), family)
+        return TokenCount(_encoding_count(text, name), True, name, None)
+    return _estimate(_encoding_count(text, family.proxy), family)
+
+
+# The GUI counts the same prompt for every selected model, and all estimate families but one
+# use o200k_base as their proxy: remembering the last few (encoding, text) counts turns those
+# repeats into a dict lookup. Keys hold the text itself, so a hit is an exact match, never a
+# hash collision; small texts are cheaper to recount than to keep.
+_CACHE_MIN_CHARS = 4096
+_CACHE_MAX_CHARS = 32 * 1024 * 1024
+_cache: OrderedDict[tuple[str, str], int] = OrderedDict()
+_cache_chars = 0
+_cache_lock = threading.Lock()
+
+
+def _encoding_count(text: str, encoding: str) -> int:
+    global _cache_chars
+    if len(text) < _CACHE_MIN_CHARS:
+        return count_exact_fast(text, encoding)
+    key = (encoding, text)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit
+    tokens = count_exact_fast(text, encoding)
+    if len(text) <= _CACHE_MAX_CHARS // 4:
+        with _cache_lock:
+            if key not in _cache:
+                _cache[key] = tokens
+                _cache_chars += len(text)
+                while _cache_chars > _CACHE_MAX_CHARS:
+                    (_, old), _n = _cache.popitem(last=False)
+                    _cache_chars -= len(old)
+    return tokens
+
+
+def clear_count_cache() -> None:
+    """Forget remembered counts (benchmarks measure cold counts)."""
+    global _cache_chars
+    with _cache_lock:
+        _cache.clear()
+        _cache_chars = 0
 
 
 # --- chat framing ------------------------------------------------------------------------------

@@ -332,3 +332,22 @@ def test_read_text_file_size_and_unreadable(tmp_path):
     with pytest.raises(TextFileError, match="too large"):
         decode_text_bytes(b"x" * 11, "<stdin>", max_bytes=10)
     assert MAX_FILE_BYTES >= 10 * 1024 * 1024
+
+
+def test_repeat_counts_of_one_text_are_remembered(monkeypatch):
+    import core.tokens as tokens
+
+    text = mixed_text(50_000, seed=9)
+    tokens.clear_count_cache()
+    calls: list[str] = []
+    real = tokens.count_exact_fast
+    monkeypatch.setattr(tokens, "count_exact_fast", lambda t, e: calls.append(e) or real(t, e))
+    results = {fam: count_tokens(text, f"estimate:{fam}") for fam in ESTIMATE_FAMILIES}
+    exact = count_tokens(text, "o200k_base")
+    assert calls == ["o200k_base", "cl100k_base"]  # one count per encoding, not per family
+    assert exact.tokens == len(reference_encoding("o200k_base").encode_ordinary(text))
+    assert results["llama"].encoding == "cl100k_base"
+    edited = text[:-1] + "!"  # a different text is counted afresh, never confused with the first
+    assert count_tokens(edited, "o200k_base").tokens == len(reference_encoding("o200k_base").encode_ordinary(edited))
+    assert len(calls) == 3
+    tokens.clear_count_cache()
