@@ -2,7 +2,31 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
+from pathlib import Path
+
+ENCODINGS = ("o200k_base", "cl100k_base")  # o200k first: most catalog models count with it
+SCREENSHOT_TIMEOUT_S = 30.0
+
+
+def keep_none_alive() -> None:
+    """Work around PySide6 6.12's abi3 wheels dropping references to None, True and False on Python < 3.12.
+
+    The wheels treat these objects as immortal (as they are from Python 3.12 on), so Qt calls that
+    return nothing or a bool release references they never took; on 3.11 CPython aborts with
+    "none_dealloc: deallocating None" after a few thousand calls (`QLabel.setText` in a loop
+    reproduces it). Giving them the huge reference count 3.12 gives them makes those releases harmless.
+    """
+    if sys.version_info >= (3, 12):
+        return
+    import ctypes
+
+    for singleton in (None, True, False):
+        refcount = ctypes.c_ssize_t.from_address(id(singleton))  # ob_refcnt: first field of every object
+        if refcount.value < 1 << 40:
+            refcount.value += 1 << 40
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -10,26 +34,116 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--screenshot", metavar="FILE.png", help="render the main window to a PNG and exit")
     p.add_argument("--scenario", metavar="FILE.yaml", help="open this scenario instead of the demo")
     p.add_argument("--size", default="1280x800", help="window size for --screenshot, e.g. 1600x1000")
-    return p.parse_args(argv)
+    p.add_argument("--dark", action="store_true", help="use the dark palette whatever the system says")
+    args = p.parse_args(argv)
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+        if not (320 <= width <= 8000 and 240 <= height <= 8000):
+            raise ValueError
+    except ValueError:
+        p.error(f"--size must look like 1280x800 (320–8000 each), got {args.size!r}")
+    args.width, args.height = width, height
+    return args
+
+
+def _preload_vocabularies() -> None:
+    """Parse the bundled vocabularies on a background thread; counts wait for them, the window does not."""
+    try:
+        from core.tokens import preload
+    except ImportError:
+        return
+    preload(ENCODINGS)
+
+
+def _initial_scenario(args, settings):
+    """(scenario, path, errors): --scenario, else the last scenario opened, else the bundled demo."""
+    from core.scenario import load_demo, load_scenario
+
+    path = args.scenario or (None if args.screenshot else settings.last_scenario())
+    if path:
+        scenario, errors = load_scenario(path)
+        if scenario is not None:
+            return scenario, str(Path(path).resolve()), []
+        if args.scenario:  # asked for explicitly: report it; a stale "last file" is silently skipped
+            return load_demo(), None, [str(e) for e in errors]
+    return load_demo(), None, []
 
 
 def run_gui(argv: list[str]) -> int:
     args = _parse(argv)
+    keep_none_alive()
     if args.screenshot:
-        import os
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+    _preload_vocabularies()
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
 
+    QCoreApplication.setOrganizationName("TokenBudget")
+    QCoreApplication.setApplicationName("Token Budget")
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = QMainWindow()
-    window.setWindowTitle("Token Budget")
-    window.setCentralWidget(QLabel("Token Budget — the planner window arrives with the GUI issue."))
-    width, height = (int(v) for v in args.size.lower().split("x"))
-    window.resize(width, height)
+    from core.catalog import load_catalog
+    from gui import theme
+    from gui.controller import ScenarioController
+    from gui.main_window import MainWindow
+    from gui.settings import AppSettings
+
+    theme.apply(app, dark=True if args.dark else None)
+    settings = _screenshot_settings() if args.screenshot else AppSettings()
+    catalog, catalog_errors = load_catalog()
+    scenario, path, open_errors = _initial_scenario(args, settings)
+    controller = ScenarioController(catalog, scenario)
+    controller.path = path
+    window = MainWindow(controller, settings, catalog_errors)
+    if not args.dark:
+        theme.follow_system(app, window.restyle)
     if args.screenshot:
-        window.show()
-        app.processEvents()
-        ok = window.grab().save(args.screenshot)
-        return 0 if ok else 1
+        window.resize(args.width, args.height)
     window.show()
+    controller.recompute_now()
+    if open_errors:
+        window.error_dialog("Cannot open the scenario", f"{args.scenario} could not be opened; showing the demo.",
+                            "\n".join(open_errors))
+    if args.screenshot:
+        return _screenshot(app, window, args.screenshot)
     return app.exec()
+
+
+def _screenshot_settings():
+    """A throw-away settings file: a screenshot must neither read nor change the user's layout."""
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    from gui.settings import AppSettings
+
+    folder = tempfile.mkdtemp(prefix="token-budget-shot-")
+    return AppSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
+
+
+def ready_for_screenshot(window) -> bool:
+    """The first result, the token counts, the sensitivity bars and the real charts are all in."""
+    c = window.controller
+    result = c.result
+    if result is None or c.busy or not c.counts or not window.charts_ready:
+        return False
+    if result.projection.ok and not result.sensitivity:
+        return False
+    return not (result.scenario.levers.selfhost.enabled and window.last_breakeven is None)
+
+
+def _screenshot(app, window, path: str) -> int:
+    deadline = time.monotonic() + SCREENSHOT_TIMEOUT_S
+    while not ready_for_screenshot(window) and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+    if not ready_for_screenshot(window):
+        print("warning: results were not ready in time; the screenshot may be incomplete", file=sys.stderr)
+    for _ in range(5):  # let layouts and plots settle after the last signal
+        app.processEvents()
+        time.sleep(0.02)
+    ok = window.grab().save(path)
+    window.controller.shutdown()
+    window.save_state = lambda: None  # nothing of a screenshot run is remembered
+    if not ok:
+        print(f"error: could not write {path}", file=sys.stderr)
+    return 0 if ok else 1

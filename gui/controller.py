@@ -1,0 +1,385 @@
+"""ScenarioController: owns the current Scenario, debounces edits, counts off the UI thread, publishes results."""
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from core.catalog import Catalog
+from core.evaluate import PlanResult, count_scenario, evaluate, tokenizers_for
+from core.scenario import Scenario
+from core.workload import PromptSpec, TokenTable
+from gui.validation import check_scenario, to_decimal
+
+DEBOUNCE_MS = 120
+CACHE_SIZE = 512  # (text digest, tokenizer) entries; typing creates one per debounced edit
+BIG_JOB_CHARS = 200_000  # above this a count shows a progress bar
+UNDO_DEPTH = 100
+
+
+class _Stale(Exception):
+    """A newer edit superseded this job; it stops between two counts."""
+
+
+def default_count(text: str, tokenizer: str):
+    from core.tokens import count_tokens  # imported on the worker: vocabularies load there
+
+    return count_tokens(text, tokenizer)
+
+
+class ScenarioController(QObject):
+    """Panels report edits here; this publishes results. Panels never price anything themselves."""
+
+    scenario_changed = Signal(object)   # every accepted edit: panels refresh their widgets
+    scenario_replaced = Signal(object)  # New / Open / undo: panels rebuild lists too
+    result_ready = Signal(object)       # PlanResult; sensitivity may still be () (see below)
+    sensitivity_ready = Signal(object)  # the same PlanResult with its sensitivity bars
+    counts_ready = Signal(object)       # {(prompt name, tokenizer): TokenCount}
+    counting_changed = Signal(bool, str)  # busy?, message for the progress indicator
+    count_progress = Signal(int, int)   # done, total (text × tokenizer counts of the current job)
+    breakeven_ready = Signal(object)    # (SelfHostEstimate, BreakEven), an error text, or None (lever off)
+    error_raised = Signal(str)
+    _done = Signal(int, str, object)    # emitted on the worker thread; queued to ours
+    _progress = Signal(int, int, int)
+
+    def __init__(self, catalog: Catalog, scenario: Scenario | None = None, *,
+                 counter: Callable[[str, str], Any] | None = None, debounce_ms: int = DEBOUNCE_MS,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._catalog = catalog
+        self._scenario = scenario or Scenario()
+        self._count = counter or default_count
+        self._generation = 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="token-count")
+        self._cache: OrderedDict[tuple[bytes, str], Any] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._table: TokenTable | None = None
+        self._table_key: tuple | None = None
+        self._counts: dict[tuple[str, str], Any] = {}
+        self._result: PlanResult | None = None
+        self._undo: list[Scenario] = []
+        self._redo: list[Scenario] = []
+        self._busy = False
+        self.path: str | None = None
+        self._saved: Scenario | None = self._scenario
+        self._debounce = QTimer(self, singleShot=True, interval=debounce_ms)
+        self._debounce.timeout.connect(self._recompute)
+        self._done.connect(self._on_done)
+        self._progress.connect(self._on_progress)
+
+    # --- state --------------------------------------------------------------------------------
+
+    @property
+    def scenario(self) -> Scenario:
+        return self._scenario
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._catalog
+
+    @property
+    def result(self) -> PlanResult | None:
+        """The last good result (kept while an edit produces errors)."""
+        return self._result
+
+    @property
+    def counts(self) -> dict[tuple[str, str], Any]:
+        return self._counts
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    @property
+    def dirty(self) -> bool:
+        return self._scenario != self._saved
+
+    def mark_saved(self, path: str) -> None:
+        self.path, self._saved = path, self._scenario
+
+    # --- edits --------------------------------------------------------------------------------
+
+    def set_scenario(self, scenario: Scenario, path: str | None = None) -> None:
+        """Replace the whole plan (New, Open): history restarts, recompute without debounce."""
+        problems = check_scenario(scenario)
+        if problems:
+            self.error_raised.emit("; ".join(problems))
+            return
+        self._scenario, self.path, self._saved = scenario, path, scenario
+        self._undo.clear()
+        self._redo.clear()
+        self.scenario_replaced.emit(scenario)
+        self.recompute_now()
+
+    def set_catalog(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        self._table_key = None  # tokenizers may have changed with the catalog
+        self.recompute_now()
+
+    def update(self, **changes: Any) -> bool:
+        """Replace Scenario fields; refused (error_raised) when the result would be invalid."""
+        return self._accept(self._scenario.with_(**changes))
+
+    def update_workload(self, **changes: Any) -> bool:
+        try:
+            converted = {k: self._convert_workload(k, v) for k, v in changes.items()}
+        except ValueError as exc:
+            self.error_raised.emit(f"workload: {exc}")
+            return False
+        return self._accept(self._scenario.with_(workload=replace(self._scenario.workload, **converted)))
+
+    @staticmethod
+    def _convert_workload(key: str, value: Any) -> Any:
+        if key == "requests_per_day":
+            return to_decimal(value, maximum=Decimal(10) ** 10)
+        if key == "growth_pct_per_month":
+            return to_decimal(value, minimum=Decimal("-99.99"), maximum=Decimal(1000))
+        if key == "budget_per_month":
+            return None if value is None else to_decimal(value, maximum=Decimal(10) ** 12)
+        if key == "horizon_months":
+            return int(value)
+        return value
+
+    def update_lever(self, name: str, **changes: Any) -> bool:
+        lever = getattr(self._scenario.levers, name)
+        try:
+            converted = {}
+            for key, value in changes.items():
+                current = getattr(lever, key)
+                if isinstance(value, float) or (isinstance(current, Decimal) and isinstance(value, int)
+                                                and not isinstance(value, bool)):
+                    value = to_decimal(value)
+                converted[key] = value
+        except ValueError as exc:
+            self.error_raised.emit(f"{name}: {exc}")
+            return False
+        levers = replace(self._scenario.levers, **{name: replace(lever, **converted)})
+        return self._accept(self._scenario.with_(levers=levers))
+
+    def update_prompt(self, index: int, **changes: Any) -> bool:
+        prompts = list(self._scenario.prompts)
+        try:
+            for key in ("share", "requests_per_day"):
+                if changes.get(key) is not None:
+                    changes[key] = to_decimal(changes[key], maximum=Decimal(10) ** 10)
+        except ValueError as exc:
+            self.error_raised.emit(f"{prompts[index].name}: {exc}")
+            return False
+        prompts[index] = replace(prompts[index], **changes)
+        return self._accept(self._scenario.with_(prompts=tuple(prompts)))
+
+    def unique_name(self, wanted: str, ignore: int | None = None) -> str:
+        taken = {p.name for i, p in enumerate(self._scenario.prompts) if i != ignore}
+        wanted = wanted.strip() or "Prompt"
+        name, n = wanted, 2
+        while name in taken:
+            name, n = f"{wanted} ({n})", n + 1
+        return name
+
+    def add_prompt(self, name: str = "New prompt", text: str = "", output_tokens: int = 300) -> int:
+        spec = PromptSpec(name=self.unique_name(name), text=text, output_tokens=output_tokens)
+        self._accept(self._scenario.with_(prompts=self._scenario.prompts + (spec,)))
+        return len(self._scenario.prompts) - 1
+
+    def duplicate_prompt(self, index: int) -> int:
+        source = self._scenario.prompts[index]
+        copy = replace(source, name=self.unique_name(f"{source.name} copy"))
+        prompts = list(self._scenario.prompts)
+        prompts.insert(index + 1, copy)
+        self._accept(self._scenario.with_(prompts=tuple(prompts)))
+        return index + 1
+
+    def remove_prompt(self, index: int) -> None:
+        prompts = list(self._scenario.prompts)
+        del prompts[index]
+        self._accept(self._scenario.with_(prompts=tuple(prompts)))
+
+    def rename_prompt(self, index: int, name: str) -> str:
+        name = self.unique_name(name, ignore=index)
+        self.update_prompt(index, name=name)
+        return name
+
+    def set_primary(self, model_id: str) -> None:
+        comparisons = tuple(m for m in self._scenario.comparison_models if m != model_id)
+        self.update(primary_model=model_id, comparison_models=comparisons)
+
+    def set_comparison(self, model_id: str, on: bool) -> None:
+        current = [m for m in self._scenario.comparison_models if m != model_id]
+        if on and model_id != self._scenario.primary_model:
+            current.append(model_id)
+        self.update(comparison_models=tuple(current))
+
+    def _accept(self, new: Scenario) -> bool:
+        if new == self._scenario:
+            return True
+        problems = check_scenario(new)
+        if problems:
+            self.error_raised.emit("; ".join(problems))
+            return False
+        # One undo step per burst of edits (typing, dragging a slider), not per keystroke.
+        if not self._debounce.isActive():
+            self._undo = (self._undo + [self._scenario])[-UNDO_DEPTH:]
+            self._redo.clear()
+        self._scenario = new
+        self.scenario_changed.emit(new)
+        self._debounce.start()
+        return True
+
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def undo(self) -> None:
+        if self._undo:
+            self._redo.append(self._scenario)
+            self._restore(self._undo.pop())
+
+    def redo(self) -> None:
+        if self._redo:
+            self._undo.append(self._scenario)
+            self._restore(self._redo.pop())
+
+    def _restore(self, scenario: Scenario) -> None:
+        self._scenario = scenario
+        self.scenario_replaced.emit(scenario)
+        self.recompute_now()
+
+    # --- recompute ----------------------------------------------------------------------------
+
+    def recompute_now(self) -> None:
+        self._debounce.stop()
+        self._recompute()
+
+    def _recompute(self) -> None:
+        self._generation += 1
+        gen, snap = self._generation, self._scenario
+        tokenizers = frozenset(tokenizers_for(snap, self._catalog))
+        key = (tuple((p.name, p.text, p.fixed_tokens) for p in snap.prompts), tokenizers)
+        if key == self._table_key and self._table is not None:
+            self._set_busy(False, "")
+            self._evaluate(gen, snap, self._table)  # pricing is fast: toggles feel instant
+            return
+        chars = sum(len(p.text) for p in snap.prompts)
+        self._set_busy(True, f"counting {chars / 1e6:.1f} M characters…" if chars > BIG_JOB_CHARS
+                       else "counting…")
+        future = self._pool.submit(self._count_job, gen, snap, tokenizers, key)
+        future.add_done_callback(lambda f: self._finish(gen, "counts", f))
+
+    def _finish(self, gen: int, kind: str, future: Future) -> None:
+        if future.cancelled():
+            return
+        exc = future.exception()
+        if isinstance(exc, _Stale):
+            return
+        self._done.emit(gen, kind, exc if exc is not None else future.result())
+
+    def _digest(self, text: str) -> bytes:
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+    def _count_job(self, gen: int, snap: Scenario, tokenizers: frozenset[str], key: tuple):
+        """Worker thread: count what the cache lacks; stop early when a newer edit arrives."""
+        digests: dict[int, bytes] = {}
+        texts = [p.text for p in snap.prompts if p.fixed_tokens is None and p.text]
+        total, done = (len(texts) + 1) * len(tokenizers), 0
+
+        def lookup(text: str, tokenizer: str):
+            nonlocal done
+            if gen != self._generation:
+                raise _Stale
+            digest = digests.get(id(text)) or digests.setdefault(id(text), self._digest(text))
+            with self._cache_lock:
+                hit = self._cache.get((digest, tokenizer))
+                if hit is not None:
+                    self._cache.move_to_end((digest, tokenizer))
+            if hit is None:
+                hit = self._count(text, tokenizer)
+                with self._cache_lock:
+                    self._cache[(digest, tokenizer)] = hit
+                    while len(self._cache) > CACHE_SIZE:
+                        self._cache.popitem(last=False)
+            done += 1
+            self._progress.emit(gen, min(done, total), total)
+            return hit
+
+        table = count_scenario(snap, self._catalog, lambda text, tok: lookup(text, tok).tokens)
+        counts = {(p.name, tok): lookup(p.text, tok) for p in snap.prompts
+                  if p.fixed_tokens is None for tok in tokenizers}
+        return table, counts, key
+
+    def _on_progress(self, gen: int, done: int, total: int) -> None:
+        if gen == self._generation:
+            self.count_progress.emit(done, total)
+
+    def _on_done(self, gen: int, kind: str, payload: Any) -> None:
+        if gen != self._generation:
+            return  # a newer edit is on its way; this result would show the past
+        if isinstance(payload, BaseException):
+            if kind == "selfhost":  # an impossible deployment is an answer for the chart, not an error
+                self.breakeven_ready.emit(str(payload))
+                return
+            self._set_busy(False, "")
+            self.error_raised.emit(f"{kind}: {payload}")
+            return
+        if kind == "counts":
+            table, counts, key = payload
+            self._table, self._table_key, self._counts = table, key, counts
+            self._set_busy(False, "")
+            self.counts_ready.emit(counts)
+            self._evaluate(gen, self._scenario, table)
+        elif kind == "sensitivity" and self._result is not None:
+            self._result = replace(self._result, sensitivity=payload)
+            self.sensitivity_ready.emit(self._result)
+        elif kind == "selfhost":
+            self.breakeven_ready.emit(payload)
+
+    def _evaluate(self, gen: int, snap: Scenario, table: TokenTable) -> None:
+        try:
+            # Sensitivity re-projects the plan ~20 times (≈45 ms on the demo): it follows on the worker.
+            result = evaluate(snap, self._catalog, table, with_sensitivity=False)
+        except Exception as exc:  # a bug in core must not take the window down; keep the last result
+            self.error_raised.emit(f"could not compute the plan: {exc}")
+            return
+        if result.errors:
+            self.error_raised.emit("; ".join(result.errors))
+            return
+        self._result = result
+        self.result_ready.emit(result)
+        future = self._pool.submit(self._sensitivity_job, gen, snap, table)
+        future.add_done_callback(lambda f: self._finish(gen, "sensitivity", f))
+        if snap.levers.selfhost.enabled:
+            future = self._pool.submit(self._selfhost_job, gen, result)
+            future.add_done_callback(lambda f: self._finish(gen, "selfhost", f))
+        else:
+            self.breakeven_ready.emit(None)
+
+    def _selfhost_job(self, gen: int, result: PlanResult):
+        if gen != self._generation:
+            raise _Stale
+        from gui.selfhost_job import selfhost_comparison
+
+        return selfhost_comparison(result, self._catalog)
+
+    def _sensitivity_job(self, gen: int, snap: Scenario, table: TokenTable):
+        if gen != self._generation:
+            raise _Stale
+        from core.analysis import sensitivity
+
+        return sensitivity(self._catalog, snap.plan_inputs(table))
+
+    def _set_busy(self, busy: bool, message: str) -> None:
+        if busy != self._busy or busy:
+            self._busy = busy
+            self.counting_changed.emit(busy, message)
+
+    def shutdown(self) -> None:
+        self._generation += 1  # running jobs stop at their next count
+        self._debounce.stop()
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,94 @@
+"""Small input widgets the panels share: bounded spin boxes and a percent slider with its spin box."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (QAbstractSpinBox, QDoubleSpinBox, QHBoxLayout, QSlider, QSpinBox,
+                               QWidget)
+
+
+def spin(minimum: float, maximum: float, *, decimals: int = 0, suffix: str = "", prefix: str = "",
+         step: float = 1, special: str = "", tip: str = "") -> QDoubleSpinBox:
+    """A QDoubleSpinBox whose range is the engine's valid range: bad values cannot be typed."""
+    box = QDoubleSpinBox()
+    box.setRange(minimum, maximum)
+    box.setDecimals(decimals)
+    box.setSingleStep(step)
+    box.setSuffix(suffix)
+    box.setPrefix(prefix)
+    box.setGroupSeparatorShown(True)
+    box.setAccelerated(True)
+    box.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+    if special:
+        box.setSpecialValueText(special)  # shown at the minimum, e.g. "auto"
+    if tip:
+        box.setToolTip(tip)
+    return box
+
+
+def int_spin(minimum: int, maximum: int, *, suffix: str = "", step: int = 1, special: str = "",
+             tip: str = "") -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(minimum, maximum)
+    box.setSuffix(suffix)
+    box.setSingleStep(step)
+    box.setGroupSeparatorShown(True)
+    box.setAccelerated(True)
+    box.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+    if special:
+        box.setSpecialValueText(special)
+    if tip:
+        box.setToolTip(tip)
+    return box
+
+
+def set_quiet(widget: QWidget, value) -> None:
+    """Write a model value back into a widget without echoing it to the controller."""
+    with QSignalBlocker(widget):
+        if isinstance(widget, (QSpinBox,)):
+            widget.setValue(int(value))
+        elif isinstance(widget, (QDoubleSpinBox, QSlider, PercentSlider)):
+            widget.setValue(float(value) if not isinstance(widget, QSlider) else int(value))
+        else:
+            widget.setChecked(bool(value))
+
+
+class PercentSlider(QWidget):
+    """0–100 % as a slider (fast, coarse) beside a spin box (exact); value() is a fraction 0–1."""
+
+    valueChanged = Signal(float)
+
+    def __init__(self, tip: str = "", decimals: int = 0, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 100)
+        self.box = spin(0, 100, decimals=decimals, suffix=" %")
+        self.box.setMinimumWidth(64)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.box)
+        if tip:
+            self.setToolTip(tip)
+        self.slider.valueChanged.connect(self._from_slider)
+        self.box.valueChanged.connect(self._from_box)
+
+    def value(self) -> float:
+        return self.box.value() / 100
+
+    def setValue(self, fraction: float | Decimal) -> None:  # noqa: N802 (Qt naming)
+        pct = float(fraction) * 100
+        with QSignalBlocker(self.box), QSignalBlocker(self.slider):
+            self.box.setValue(pct)
+            self.slider.setValue(round(pct))
+
+    def _from_slider(self, pct: int) -> None:
+        with QSignalBlocker(self.box):
+            self.box.setValue(pct)
+        self.valueChanged.emit(pct / 100)
+
+    def _from_box(self, pct: float) -> None:
+        with QSignalBlocker(self.slider):
+            self.slider.setValue(round(pct))
+        self.valueChanged.emit(pct / 100)

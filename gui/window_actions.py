@@ -1,0 +1,229 @@
+"""The main window's menus, keyboard shortcuts and file handling (new, open, save, recent, export)."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from core.scenario import Scenario, load_scenario, save_scenario
+from core.workload import PromptSpec, Workload
+
+YAML_FILTER = "Scenarios (*.yaml *.yml);;All files (*)"
+SHORTCUTS = (
+    ("Ctrl+N", "New scenario"), ("Ctrl+O", "Open a scenario"), ("Ctrl+S", "Save"),
+    ("Ctrl+Shift+S", "Save as"), ("Ctrl+E", "Export an HTML report"), ("Ctrl+Q", "Quit"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo a scenario edit"), ("Ctrl+Shift+P", "Add a prompt"),
+    ("Ctrl+D", "Duplicate the prompt"), ("Ctrl+F", "Search the models"), ("Ctrl+T", "Token view"),
+    ("Ctrl+1 … Ctrl+5", "Chart tabs"), ("F5", "Recompute now"), ("Ctrl+Shift+C", "Compare scenarios"),
+    ("F1", "This list"),
+)
+
+
+class WindowActions:
+    """Owns every QAction so the window class stays about layout and results."""
+
+    def __init__(self, window) -> None:
+        self.w = window
+        self.c = window.controller
+        bar = window.menuBar()
+        self.file = bar.addMenu("&File")
+        self._add(self.file, "&New", self.new, QKeySequence.StandardKey.New)
+        self._add(self.file, "&Open…", self.open, QKeySequence.StandardKey.Open)
+        self.recent = self.file.addMenu("Open &Recent")
+        self._add(self.file, "&Save", self.save, QKeySequence.StandardKey.Save)
+        self._add(self.file, "Save &As…", self.save_as, "Ctrl+Shift+S")
+        self.file.addSeparator()
+        export = self.file.addMenu("&Export")
+        self._add(export, "Spend table (&CSV)…", lambda: self.export("csv"))
+        self._add(export, "Current chart (&PNG)…", lambda: self.export("png"))
+        self._add(export, "Report (&HTML)…", lambda: self.export("html"), "Ctrl+E")
+        self.file.addSeparator()
+        self._add(self.file, "&Quit", window.close, QKeySequence.StandardKey.Quit)
+
+        edit = bar.addMenu("&Edit")
+        self.undo = self._add(edit, "&Undo", self.c.undo, QKeySequence.StandardKey.Undo)
+        self.redo = self._add(edit, "&Redo", self.c.redo, QKeySequence.StandardKey.Redo)
+        edit.addSeparator()
+        self._add(edit, "&Add prompt", window.prompts.add_prompt, "Ctrl+Shift+P")
+        self._add(edit, "&Duplicate prompt", window.prompts.duplicate_prompt, "Ctrl+D")
+        self._add(edit, "Re&name prompt…", window.prompts.rename_prompt)
+        self._add(edit, "Re&move prompt", window.prompts.remove_prompt)
+        edit.addSeparator()
+        self._add(edit, "&Find model", window.models.focus_search, QKeySequence.StandardKey.Find)
+        self._add(edit, "Model &prices…", self.prices)
+        edit.aboutToShow.connect(self._edit_state)
+
+        view = bar.addMenu("&View")
+        self.token_view = self._add(view, "&Token view", window.prompts.show_token_view, "Ctrl+T")
+        self.token_view.setCheckable(True)
+        window.prompts.view_tabs.currentChanged.connect(lambda i: self.token_view.setChecked(i == 1))
+        view.addSeparator()
+        for i, name in enumerate(("Spend", "Breakdown", "Savings", "Self-host", "Sensitivity")):
+            self._add(view, f"{name} chart", lambda _=False, i=i: self.w.charts.setCurrentIndex(i), f"Ctrl+{i + 1}")
+        view.addSeparator()
+        self._add(view, "&Reset layout", self.reset_layout)
+
+        scenario = bar.addMenu("&Scenario")
+        self._add(scenario, "&Recompute", self.c.recompute_now, "F5")
+        self._add(scenario, "&Compare…", self.compare, "Ctrl+Shift+C")
+        self._add(scenario, "Re&name…", self.rename_scenario)
+
+        help_menu = bar.addMenu("&Help")
+        self._add(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "F1")
+        self._add(help_menu, "&About Token Budget", self.about)
+        self.rebuild_recent()
+
+    def _add(self, menu, text, slot, shortcut=None) -> QAction:
+        action = QAction(text, self.w)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot() if not action.isCheckable() else slot(_checked))
+        menu.addAction(action)
+        return action
+
+    def _edit_state(self) -> None:
+        self.undo.setEnabled(self.c.can_undo())
+        self.redo.setEnabled(self.c.can_redo())
+
+    def charts_installed(self, charts) -> None:
+        """Hook for when the real chart tabs replace the placeholder (nothing to rewire today)."""
+
+    # --- files --------------------------------------------------------------------------------
+
+    def confirm_discard(self, doing: str) -> bool:
+        if not self.c.dirty:
+            return True
+        answer = QMessageBox.question(
+            self.w, "Unsaved changes", f"Save the changes to “{self.c.scenario.name}” before {doing}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new(self) -> None:
+        if not self.confirm_discard("starting a new scenario"):
+            return
+        s = Scenario(name="Untitled plan", prompts=(PromptSpec("Prompt 1", output_tokens=300),),
+                     primary_model=self.c.scenario.primary_model,
+                     workload=Workload(start_month=date.today().replace(day=1)))
+        self.c.set_scenario(s)
+
+    def open(self) -> None:
+        if not self.confirm_discard("opening another scenario"):
+            return
+        start = str(Path(self.c.path).parent) if self.c.path else ""
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open scenario", start, YAML_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str) -> bool:
+        """Load a scenario; on any problem show it in a dialog and keep the current plan."""
+        scenario, errors = load_scenario(path)
+        if scenario is not None:
+            unknown = [m for m in scenario.model_ids() if m not in self.c.catalog]
+            if unknown:
+                errors = [f"{path}: unknown model(s) {', '.join(unknown)} (not in the catalog)"]
+                scenario = None
+        if scenario is None:
+            details = "\n".join(str(e) for e in errors)
+            self.w.error_dialog("Cannot open the scenario",
+                                f"{Path(path).name} has {len(errors)} problem(s); the current plan is kept.\n\n"
+                                + "\n".join(str(e) for e in errors[:5]), details)
+            return False
+        self.c.set_scenario(scenario, str(Path(path).resolve()))
+        self.w.settings.add_recent(path)
+        self.w.settings.set_last_scenario(str(Path(path).resolve()))
+        self.rebuild_recent()
+        return True
+
+    def save(self) -> bool:
+        if not self.c.path:
+            return self.save_as()
+        return self._write(self.c.path)
+
+    def save_as(self) -> bool:
+        suggested = self.c.path or f"{self.c.scenario.name}.yaml"
+        path, _ = QFileDialog.getSaveFileName(self.w, "Save scenario", suggested, YAML_FILTER)
+        if not path:
+            return False
+        if not path.endswith((".yaml", ".yml")):
+            path += ".yaml"
+        return self._write(path)
+
+    def _write(self, path: str) -> bool:
+        try:
+            save_scenario(self.c.scenario, path)
+        except OSError as exc:
+            self.w.error_dialog("Cannot save", f"{path}: {exc.strerror or exc}")
+            return False
+        self.c.mark_saved(str(Path(path).resolve()))
+        self.w.settings.add_recent(path)
+        self.w.settings.set_last_scenario(self.c.path)
+        self.rebuild_recent()
+        self.w._update_title()
+        self.w.status.showMessage(f"saved {path}", 4000)
+        return True
+
+    def rebuild_recent(self) -> None:
+        self.recent.clear()
+        files = self.w.settings.recent_files()
+        for path in files:
+            self._add(self.recent, path, lambda p=path: self.confirm_discard("opening another scenario")
+                      and self.open_path(p))
+        if files:
+            self.recent.addSeparator()
+            self._add(self.recent, "Clear list", lambda: (self.w.settings.clear_recent(), self.rebuild_recent()))
+        self.recent.setEnabled(bool(files))
+
+    # --- other actions ------------------------------------------------------------------------
+
+    def export(self, kind: str) -> None:
+        result = self.c.result
+        if result is None:
+            QMessageBox.information(self.w, "Export", "Nothing to export yet: the plan is still computing.")
+            return
+        try:
+            from gui import export
+        except ImportError:
+            QMessageBox.information(self.w, "Export", "Export is not available in this build.")
+            return
+        export.run_export(self.w, kind, result)
+
+    def compare(self) -> None:
+        try:
+            from gui import compare
+        except ImportError:
+            QMessageBox.information(self.w, "Compare", "Comparing scenarios is not available in this build.")
+            return
+        compare.open_compare(self.w, self.c)
+
+    def prices(self) -> None:
+        try:
+            from gui import prices_dialog
+        except ImportError:
+            QMessageBox.information(self.w, "Model prices", "The price editor is not available in this build.")
+            return
+        prices_dialog.open_prices(self.w, self.c)
+
+    def rename_scenario(self) -> None:
+        name, ok = QInputDialog.getText(self.w, "Rename scenario", "Name:", text=self.c.scenario.name)
+        if ok and name.strip():
+            self.c.update(name=name.strip())
+
+    def reset_layout(self) -> None:
+        self.w.main.setSizes([340, 560, 380])
+        self.w.left.setSizes([520, 240])
+        self.w.right.setSizes([300, 420])
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{keys}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for keys, what in SHORTCUTS)
+        QMessageBox.information(self.w, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    def about(self) -> None:
+        QMessageBox.about(self.w, "About Token Budget",
+                          "<b>Token Budget</b><br>Plan what large-language-model usage costs: exact token "
+                          "counts, provider price rules, cost levers and self-hosting, with live charts.<br><br>"
+                          "Fully offline: your prompts never leave this machine.")
