@@ -15,7 +15,7 @@ from core.vocab import (ENCODING_NAMES, VocabularyError, get_encoding, is_loaded
                         preload)
 
 __all__ = [
-    "TokenCount", "EstimateFamily", "ESTIMATE_FAMILIES", "EXACT_ENCODINGS", "count_tokens",
+    "TokenCount", "EstimateFamily", "ESTIMATE_FAMILIES", "estimate_table_markdown", "EXACT_ENCODINGS", "count_tokens",
     "count_chat", "clear_count_cache", "chat_overhead_tokens", "CHAT_OVERHEAD_SINGLE_USER", "resolve_tokenizer",
     "get_encoding", "preload", "is_loaded", "load_encoding", "VocabularyError", "count_exact",
     "count_exact_fast", "count_pieces", "split_text", "IncrementalCounter", "token_spans",
@@ -114,6 +114,14 @@ ESTIMATE_FAMILIES: dict[str, EstimateFamily] = {
         "Unknown tokenizer: the o200k_base count itself, with the widest band.",
     ),
 }
+
+
+def estimate_table_markdown() -> str:
+    """ESTIMATE_FAMILIES as a Markdown table (for the README; a test can compare the two)."""
+    rows = ["| family | proxy encoding | factor | band | source |", "|---|---|---|---|---|"]
+    for family, (proxy, factor, band, source) in ESTIMATE_FAMILIES.items():
+        rows.append(f"| `estimate:{family}` | {proxy} | ×{factor:g} | ±{band:g}% | {source} |")
+    return "\n".join(rows) + "\n"
 
 
 def resolve_tokenizer(tokenizer: str) -> tuple[str, EstimateFamily | None]:

@@ -351,3 +351,11 @@ def test_repeat_counts_of_one_text_are_remembered(monkeypatch):
     assert count_tokens(edited, "o200k_base").tokens == len(reference_encoding("o200k_base").encode_ordinary(edited))
     assert len(calls) == 3
     tokens.clear_count_cache()
+
+
+def test_estimate_table_markdown_lists_every_family():
+    from core.tokens import estimate_table_markdown
+
+    table = estimate_table_markdown()
+    for family, spec in ESTIMATE_FAMILIES.items():
+        assert f"| `estimate:{family}` | {spec.proxy} | ×{spec.factor:g} | ±{spec.band_pct:g}% |" in table
