@@ -93,19 +93,51 @@ def run_gui(argv: list[str]) -> int:
     scenario, path, open_errors = _initial_scenario(args, settings)
     controller = ScenarioController(catalog, scenario)
     controller.path = path
-    window = MainWindow(controller, settings, catalog_errors)
+    autosaver = None if args.screenshot else _autosaver(controller)
+    window = MainWindow(controller, settings, catalog_errors, autosaver)
     if not args.dark:
         theme.follow_system(app, window.restyle)
     if args.screenshot:
         window.resize(args.width, args.height)
     window.show()
     controller.recompute_now()
+    if autosaver is not None:
+        _offer_recovery(window, autosaver)
     if open_errors:
         window.error_dialog("Cannot open the scenario", f"{args.scenario} could not be opened; showing the demo.",
                             "\n".join(open_errors))
     if args.screenshot:
         return _screenshot(app, window, args.screenshot)
     return app.exec()
+
+
+def _autosaver(controller):
+    from gui.autosave import Autosaver
+
+    return Autosaver(lambda: controller.scenario, parent=controller)
+
+
+def _offer_recovery(window, autosaver) -> None:
+    """After a crash: offer the last autosaved plan; either way start autosaving this session."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui.autosave import Autosaver
+
+    found = Autosaver.pending_recovery()
+    restored = False
+    if found is not None:
+        scenario, saved_at = found
+        answer = QMessageBox.question(
+            window, "Restore unsaved work?",
+            f"Token Budget did not close cleanly. Restore “{scenario.name}”, autosaved "
+            f"{saved_at.strftime('%Y-%m-%d %H:%M')}?")
+        if answer == QMessageBox.StandardButton.Yes:
+            window.controller.set_scenario(scenario, dirty=True)
+            restored = True
+    if not restored:
+        autosaver.mark_clean(window.controller.scenario)
+    autosaver.start()
+    Autosaver.discard_recovery()
 
 
 def _screenshot_settings():

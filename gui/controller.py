@@ -45,8 +45,6 @@ class ScenarioController(QObject):
     count_progress = Signal(int, int)   # done, total (text × tokenizer counts of the current job)
     breakeven_ready = Signal(object)    # (SelfHostEstimate, BreakEven), an error text, or None (lever off)
     error_raised = Signal(str)
-    _done = Signal(int, str, object)    # emitted on the worker thread; queued to ours
-    _progress = Signal(int, int, int)
 
     def __init__(self, catalog: Catalog, scenario: Scenario | None = None, *,
                  counter: Callable[[str, str], Any] | None = None, debounce_ms: int = DEBOUNCE_MS,
@@ -70,8 +68,13 @@ class ScenarioController(QObject):
         self._saved: Scenario | None = self._scenario
         self._debounce = QTimer(self, singleShot=True, interval=debounce_ms)
         self._debounce.timeout.connect(self._recompute)
-        self._done.connect(self._on_done)
-        self._progress.connect(self._on_progress)
+        # Finished jobs are collected by polling on this thread rather than by signals emitted on the
+        # worker: no Qt object is touched off the UI thread, so a job that outlives its controller
+        # (or PySide's cross-thread argument handling) can never crash the app.
+        self._jobs: list[tuple[int, str, Future]] = []
+        self._job_progress: tuple[int, int, int] | None = None  # (generation, done, total), worker-written
+        self._poll = QTimer(self, interval=15)
+        self._poll.timeout.connect(self._collect)
 
     # --- state --------------------------------------------------------------------------------
 
@@ -105,13 +108,13 @@ class ScenarioController(QObject):
 
     # --- edits --------------------------------------------------------------------------------
 
-    def set_scenario(self, scenario: Scenario, path: str | None = None) -> None:
-        """Replace the whole plan (New, Open): history restarts, recompute without debounce."""
+    def set_scenario(self, scenario: Scenario, path: str | None = None, *, dirty: bool = False) -> None:
+        """Replace the whole plan (New, Open, a recovered autosave): history restarts, no debounce."""
         problems = check_scenario(scenario)
         if problems:
             self.error_raised.emit("; ".join(problems))
             return
-        self._scenario, self.path, self._saved = scenario, path, scenario
+        self._scenario, self.path, self._saved = scenario, path, (None if dirty else scenario)
         self._undo.clear()
         self._redo.clear()
         self.scenario_replaced.emit(scenario)
@@ -270,16 +273,26 @@ class ScenarioController(QObject):
         chars = sum(len(p.text) for p in snap.prompts)
         self._set_busy(True, f"counting {chars / 1e6:.1f} M characters…" if chars > BIG_JOB_CHARS
                        else "counting…")
-        future = self._pool.submit(self._count_job, gen, snap, tokenizers, key)
-        future.add_done_callback(lambda f: self._finish(gen, "counts", f))
+        self._submit(gen, "counts", self._count_job, gen, snap, tokenizers, key)
 
-    def _finish(self, gen: int, kind: str, future: Future) -> None:
-        if future.cancelled():
-            return
-        exc = future.exception()
-        if isinstance(exc, _Stale):
-            return
-        self._done.emit(gen, kind, exc if exc is not None else future.result())
+    def _submit(self, gen: int, kind: str, job: Callable, *args: Any) -> None:
+        self._jobs.append((gen, kind, self._pool.submit(job, *args)))
+        self._poll.start()
+
+    def _collect(self) -> None:
+        """On the UI thread: hand finished jobs (in submission order) to _on_done."""
+        progress = self._job_progress
+        if progress is not None and progress[0] == self._generation:
+            self.count_progress.emit(progress[1], progress[2])
+        while self._jobs and self._jobs[0][2].done():
+            gen, kind, future = self._jobs.pop(0)
+            if future.cancelled():
+                continue
+            exc = future.exception()
+            if not isinstance(exc, _Stale):
+                self._on_done(gen, kind, exc if exc is not None else future.result())
+        if not self._jobs:
+            self._poll.stop()
 
     def _digest(self, text: str) -> bytes:
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
@@ -306,17 +319,13 @@ class ScenarioController(QObject):
                     while len(self._cache) > CACHE_SIZE:
                         self._cache.popitem(last=False)
             done += 1
-            self._progress.emit(gen, min(done, total), total)
+            self._job_progress = (gen, min(done, total), total)
             return hit
 
         table = count_scenario(snap, self._catalog, lambda text, tok: lookup(text, tok).tokens)
         counts = {(p.name, tok): lookup(p.text, tok) for p in snap.prompts
                   if p.fixed_tokens is None for tok in tokenizers}
         return table, counts, key
-
-    def _on_progress(self, gen: int, done: int, total: int) -> None:
-        if gen == self._generation:
-            self.count_progress.emit(done, total)
 
     def _on_done(self, gen: int, kind: str, payload: Any) -> None:
         if gen != self._generation:
@@ -352,11 +361,9 @@ class ScenarioController(QObject):
             return
         self._result = result
         self.result_ready.emit(result)
-        future = self._pool.submit(self._sensitivity_job, gen, snap, table)
-        future.add_done_callback(lambda f: self._finish(gen, "sensitivity", f))
+        self._submit(gen, "sensitivity", self._sensitivity_job, gen, snap, table)
         if snap.levers.selfhost.enabled:
-            future = self._pool.submit(self._selfhost_job, gen, result)
-            future.add_done_callback(lambda f: self._finish(gen, "selfhost", f))
+            self._submit(gen, "selfhost", self._selfhost_job, gen, result)
         else:
             self.breakeven_ready.emit(None)
 
@@ -382,4 +389,6 @@ class ScenarioController(QObject):
     def shutdown(self) -> None:
         self._generation += 1  # running jobs stop at their next count
         self._debounce.stop()
+        self._poll.stop()
+        self._jobs.clear()
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -48,9 +48,10 @@ def titled(title: str, widget: QWidget) -> QGroupBox:
 
 class MainWindow(QMainWindow):
     def __init__(self, controller: ScenarioController, settings: AppSettings | None = None,
-                 catalog_errors: list | None = None) -> None:
+                 catalog_errors: list | None = None, autosaver=None) -> None:
         super().__init__()
         self.controller = controller
+        self.autosaver = autosaver  # gui.autosave.Autosaver, or None (tests, screenshots)
         self.settings = settings or AppSettings()
         self.catalog_errors = list(catalog_errors or [])
         self.charts_ready = False
@@ -110,6 +111,9 @@ class MainWindow(QMainWindow):
         controller.error_raised.connect(self.show_error)
         controller.scenario_changed.connect(lambda _s: self._update_title())
         controller.scenario_replaced.connect(lambda _s: self._update_title())
+        if autosaver is not None:
+            autosaver.saved.connect(self.status.show_autosave)
+            autosaver.failed.connect(lambda text: self.status.show_autosave(text=text))
         self._update_title()
         self.restore_state()
         # pyqtgraph costs ~0.4 s to import: paint the window first, then build the charts.
@@ -209,10 +213,18 @@ class MainWindow(QMainWindow):
         self.settings.set_last_scenario(self.controller.path)
         self.settings.sync()
 
+    def mark_clean(self) -> None:
+        """The user's own file now holds the plan: the autosave copy is not needed."""
+        if self.autosaver is not None:
+            self.autosaver.mark_clean(self.controller.scenario)
+        self._update_title()
+
     def closeEvent(self, event) -> None:  # noqa: N802
         if not self.actions.confirm_discard("quitting"):
             event.ignore()
             return
+        if self.autosaver is not None:
+            self.autosaver.clean_exit()  # saved or deliberately discarded: nothing to recover
         self.save_state()
         self.controller.shutdown()
         event.accept()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
@@ -134,6 +135,7 @@ class WindowActions:
                                 + "\n".join(str(e) for e in errors[:5]), details)
             return False
         self.c.set_scenario(scenario, str(Path(path).resolve()))
+        self.w.mark_clean()
         self.w.settings.add_recent(path)
         self.w.settings.set_last_scenario(str(Path(path).resolve()))
         self.rebuild_recent()
@@ -160,6 +162,7 @@ class WindowActions:
             self.w.error_dialog("Cannot save", f"{path}: {exc.strerror or exc}")
             return False
         self.c.mark_saved(str(Path(path).resolve()))
+        self.w.mark_clean()
         self.w.settings.add_recent(path)
         self.w.settings.set_last_scenario(self.c.path)
         self.rebuild_recent()
@@ -185,28 +188,68 @@ class WindowActions:
         if result is None:
             QMessageBox.information(self.w, "Export", "Nothing to export yet: the plan is still computing.")
             return
-        try:
-            from gui import export
-        except ImportError:
-            QMessageBox.information(self.w, "Export", "Export is not available in this build.")
+        charts = self.w.charts
+        what = {"csv": ("monthly spend table", "CSV files (*.csv)"), "png": ("current chart", "PNG images (*.png)"),
+                "html": ("report", "HTML files (*.html)")}[kind]
+        stem = Path(self.c.path).stem if self.c.path else self.c.scenario.name
+        tab = charts.tabText(charts.currentIndex()).lower() if kind == "png" else ""
+        suggested = f"{stem}{'-' + tab if tab else ''}.{kind}"
+        path, _ = QFileDialog.getSaveFileName(self.w, f"Export the {what[0]}", suggested, what[1])
+        if not path:
             return
-        export.run_export(self.w, kind, result)
+        if not path.lower().endswith(f".{kind}"):
+            path += f".{kind}"
+        self.export_to(kind, path)
+
+    def export_to(self, kind: str, path: str) -> bool:
+        """Write one export of the shown result; errors go to a dialog, never a traceback."""
+        from gui import export
+
+        result, charts = self.c.result, self.w.charts
+        try:
+            if kind == "csv":
+                export.export_csv(result, path)
+            elif kind == "png":
+                export.export_png(charts.current_chart(), path)
+            else:
+                images = export.chart_pngs(charts.chart_widgets()) if hasattr(charts, "chart_widgets") else {}
+                export.export_html(result, images, path)
+        except (OSError, ValueError) as exc:
+            self.w.error_dialog("Export failed", f"{path}: {getattr(exc, 'strerror', None) or exc}")
+            return False
+        self.w.status.showMessage(f"exported {path}", 5000)
+        return True
 
     def compare(self) -> None:
-        try:
-            from gui import compare
-        except ImportError:
-            QMessageBox.information(self.w, "Compare", "Comparing scenarios is not available in this build.")
-            return
-        compare.open_compare(self.w, self.c)
+        """A non-modal window with the current plan as its first column; more files can be opened there."""
+        from gui.compare import CompareDialog
+
+        dialog = CompareDialog(self.c.catalog, self.w)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.add_scenario(self.c.scenario, f"{self.c.scenario.name} (current)", result=self.c.result)
+        dialog.show()
+        self.compare_dialog = dialog
 
     def prices(self) -> None:
-        try:
-            from gui import prices_dialog
-        except ImportError:
-            QMessageBox.information(self.w, "Model prices", "The price editor is not available in this build.")
-            return
-        prices_dialog.open_prices(self.w, self.c)
+        from gui.prices_dialog import PricesDialog
+
+        dialog = PricesDialog(self.c.catalog, self.w)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.applied.connect(lambda _path: self.reload_catalog())
+        dialog.calibration_changed.connect(lambda _model: self.c.recompute_now())
+        dialog.show()
+        self.prices_dialog = dialog
+
+    def reload_catalog(self) -> None:
+        """After the user's price overrides changed: every panel shows the new catalog."""
+        from core.catalog import load_catalog
+
+        catalog, errors = load_catalog()
+        self.w.catalog_errors = list(errors)
+        self.c.set_catalog(catalog)
+        self.w.models.set_catalog(catalog)
+        self.w.levers.set_catalog(catalog)
+        self.w.status.show_catalog()
 
     def rename_scenario(self) -> None:
         name, ok = QInputDialog.getText(self.w, "Rename scenario", "Name:", text=self.c.scenario.name)

@@ -118,6 +118,11 @@ class LeversPanel(QScrollArea):
         controller.result_ready.connect(self.show_result)
         self.show_scenario(controller.scenario)
 
+    def set_catalog(self, catalog: Catalog) -> None:
+        fill_models(self.route_model, catalog)
+        fill_models(self.student, catalog)
+        self.show_scenario(self.controller.scenario)
+
     def _box(self, name: str) -> LeverBox:
         box = LeverBox(name, lever_tooltip(LEVER_CLASSES[name]), self.controller)
         self.boxes[name] = box

@@ -55,7 +55,7 @@ def test_a_bad_scenario_file_opens_a_dialog_and_keeps_the_last_good_state(window
     before, result = window.controller.scenario, window.controller.result
     assert window.actions.open_path(str(bad)) is False
     assert any("Cannot open" in text and "requests_per_day" in text for _kind, text in dialogs)
-    assert window.controller.scenario is before and window.controller.result is result
+    assert window.controller.scenario is before and window.controller.result.scenario is result.scenario
 
 
 def test_an_unknown_model_in_a_file_is_refused_with_a_dialog(window, dialogs, demo, tmp_path):
