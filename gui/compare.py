@@ -35,7 +35,7 @@ class CompareEntry:
 
 
 def _money(value) -> str:
-    from gui.charts.base import money
+    from gui.charts.style import money
 
     return money(value)
 
@@ -230,7 +230,8 @@ def _compare_chart_class():
     import pyqtgraph as pg
 
     from core.workload import add_months
-    from gui.charts.base import ChartBase, MoneyAxis, money as fmt, month_label, month_ticks, swatch
+    from gui.charts.base import ChartBase
+    from gui.charts.style import MoneyAxis, money as fmt, month_label, month_ticks, swatch
 
     class CompareChart(ChartBase):
         """Monthly spend of every compared plan on one calendar axis, each with its budget (dashed)."""

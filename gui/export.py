@@ -134,7 +134,7 @@ def chart_pngs(widgets: Mapping[str, QWidget], size: tuple[int, int] | None = DE
     `light` draws them in a light palette whatever the app theme: the report page is white.
     `skip_empty` leaves out charts that only show a "No data" message.
     """
-    from gui.charts.base import light_palette
+    from gui.charts.style import light_palette
 
     palette = light_palette() if light else None
     return {name: png_bytes(w, size, palette=palette) for name, w in widgets.items()

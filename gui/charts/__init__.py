@@ -5,7 +5,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QTabWidget, QWidget
 
-from gui.charts.base import ChartBase, ChartColors, chart_colors, money, money_short
+from gui.charts.base import ChartBase
+from gui.charts.style import ChartColors, chart_colors, light_palette, money, money_short
 from gui.charts.breakdown import BreakdownChart
 from gui.charts.breakeven import BreakEvenChart, BreakEvenCurve, as_curve, curve_from_break_even
 from gui.charts.sensitivity import SensitivityChart
@@ -68,4 +69,4 @@ class ChartTabs(QTabWidget):
 
 __all__ = ["ChartTabs", "TAB_NAMES", "SpendChart", "BreakdownChart", "WaterfallChart", "WaterfallBar",
            "BreakEvenChart", "BreakEvenCurve", "SensitivityChart", "ChartBase", "ChartColors",
-           "chart_colors", "as_curve", "curve_from_break_even", "money", "money_short"]
+           "chart_colors", "light_palette", "as_curve", "curve_from_break_even", "money", "money_short"]

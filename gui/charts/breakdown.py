@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pyqtgraph as pg
 
-from gui.charts.base import ChartBase, MoneyAxis, money, month_label, month_ticks, swatch
+from gui.charts.base import ChartBase
+from gui.charts.style import MoneyAxis, money, month_label, month_ticks, swatch
 
 TOKEN_TYPE_TITLES = {
     "input": "input", "cached_input": "cached input (reads)", "cache_write_5m": "cache writes (5 min)",

@@ -9,7 +9,8 @@ from typing import Any, Sequence
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from gui.charts.base import ChartBase, LogMoneyAxis, VolumeAxis, html_escape, money, swatch, tokens_short
+from gui.charts.base import ChartBase
+from gui.charts.style import LogMoneyAxis, VolumeAxis, html_escape, money, swatch, tokens_short
 
 CURVE_POINTS = 160
 MAX_STEP_EDGES = 400  # exact replica steps are drawn when there are at most this many in range

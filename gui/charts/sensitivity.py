@@ -4,7 +4,8 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from gui.charts.base import ChartBase, MoneyAxis, html_escape, money, money_short, month_label, swatch
+from gui.charts.base import ChartBase
+from gui.charts.style import MoneyAxis, html_escape, money, money_short, month_label, swatch
 
 BAR_HEIGHT = 0.62
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from gui.charts.base import ChartBase, MoneyAxis, money, month_label, month_ticks, swatch
+from gui.charts.base import ChartBase
+from gui.charts.style import MoneyAxis, money, month_label, month_ticks, swatch
 
 
 class SpendChart(ChartBase):

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from gui.charts.base import ChartBase, MoneyAxis, category_ticks, money, money_short, swatch
+from gui.charts.base import ChartBase
+from gui.charts.style import MoneyAxis, category_ticks, money, money_short, swatch
 
 # Tick labels must fit under a bar; the full title is in the hover text and the report.
 SHORT_TITLES = {"caching": "Caching", "batch": "Batch API", "routing": "Routing", "distillation": "Distillation",

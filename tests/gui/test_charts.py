@@ -15,7 +15,7 @@ from core.levers import BatchLever, CachingLever, Levers
 from core.scenario import Scenario
 from core.workload import PromptSpec, Workload
 from gui.charts import TAB_NAMES, BreakEvenCurve, ChartTabs
-from gui.charts.base import MoneyAxis, chart_colors, money, money_short, tokens_short
+from gui.charts.style import MoneyAxis, chart_colors, money, money_short, tokens_short
 
 CATALOG, _ = load_catalog_file(Path(__file__).parents[1] / "fixtures" / "mini_catalog.yaml")
 
@@ -259,3 +259,17 @@ def test_money_formatting():
     assert axis.tickStrings([0, 2500, 5000], 1, 2500) == ["$0", "$2,500", "$5,000"]
     assert axis.tickStrings([20000, 22500, 25000], 1, 2500) == ["$20.0k", "$22.5k", "$25.0k"]
     assert axis.tickStrings([1e6, 1.5e6], 1, 5e5) == ["$1.0M", "$1.5M"]
+
+
+def test_mouse_move_through_the_signal_proxy_shows_hover(tabs, qtbot):
+    from PySide6.QtCore import QPointF
+
+    result = make_result()
+    tabs.show()
+    tabs.show_result(result)
+    qtbot.waitExposed(tabs)
+    vb = tabs.spend.plot_item.getViewBox()
+    scene_pos = vb.mapViewToScene(QPointF(3, float(result.projection.months[3].cost)))
+    tabs.spend.plot_widget.scene().sigMouseMoved.emit(scene_pos)
+    qtbot.waitUntil(lambda: tabs.spend.hover_item.isVisible(), timeout=2000)
+    assert f"{result.projection.months[3].month:%b %Y}" in tabs.spend.hover_item.textItem.toHtml()

@@ -12,7 +12,7 @@ from core.evaluate import count_scenario, evaluate
 from core.levers import CachingLever, Levers
 from core.scenario import Scenario, save_scenario
 from core.workload import PromptSpec, Workload
-from gui.charts.base import money
+from gui.charts.style import money
 from gui import compare as compare_module
 from gui.compare import ROWS, CompareDialog
 
