@@ -231,7 +231,7 @@ def _compare_chart_class():
 
     from core.workload import add_months
     from gui.charts.base import ChartBase
-    from gui.charts.style import MoneyAxis, money as fmt, month_label, month_ticks, swatch
+    from gui.charts.style import MoneyAxis, money as fmt, month_label, swatch
 
     class CompareChart(ChartBase):
         """Monthly spend of every compared plan on one calendar axis, each with its budget (dashed)."""
@@ -308,8 +308,8 @@ def _compare_chart_class():
             for pool in (self.lines, self.budgets):
                 for key in [k for k in pool if k not in live]:
                     self.plot_item.removeItem(pool.pop(key))
-            self.plot_item.getAxis("bottom").setTicks(month_ticks([add_months(origin, i) for i in range(last + 1)]))
             self._set_view(-0.75, last + 0.5, 0.0, top * 1.1 if top > 0 else 1.0)
+            self._set_x_categories(months=[add_months(origin, i) for i in range(last + 1)])
             self._legend_set(legend)
 
         def _hover_html(self, x: float, y: float) -> str | None:

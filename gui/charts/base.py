@@ -5,10 +5,10 @@ from typing import Sequence
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QStackedWidget, QWidget
 
-from gui.charts.style import chart_colors
+from gui.charts.style import category_ticks, chart_colors, month_label, month_ticks, tick_step
 
 
 # --- the base widget ----------------------------------------------------------------------------
@@ -59,6 +59,9 @@ class ChartBase(QStackedWidget):
         self.hover_item.setZValue(1000)
         self.hover_item.hide()
         self.plot_item.addItem(self.hover_item, ignoreBounds=True)
+        # tick labels are thinned again whenever the plot changes size
+        self.plot_item.getViewBox().sigResized.connect(self._fit_x_categories)
+        self.plot_item.getViewBox().sigXRangeChanged.connect(self._fit_x_categories)
         self._mouse_proxy = pg.SignalProxy(self.plot_widget.scene().sigMouseMoved, rateLimit=60,
                                            slot=self._mouse_moved)
         self._has_data = False
@@ -197,6 +200,40 @@ class ChartBase(QStackedWidget):
         plate.setAlphaF(0.8)
         label.fill = pg.mkBrush(plate)
         label.setColor(color)
+
+    def _set_x_categories(self, labels: Sequence[str] = (), months: Sequence = ()) -> None:
+        """Name the bottom axis' categories 0..n-1 (labels, or months); thinned to the plot's width."""
+        self._x_categories = (tuple(labels), tuple(months))
+        self._fit_x_categories()
+
+    def _fit_x_categories(self, *_args) -> None:
+        labels, months = getattr(self, "_x_categories", ((), ()))
+        if not labels and not months:
+            return
+        axis = self.plot_item.getAxis("bottom")
+        vb = self.plot_item.getViewBox()
+        (x0, x1), _ = vb.viewRange()
+        # Before the first layout the view box has no width; assume a typical chart width.
+        width = vb.width() if vb.width() > 50 else 600.0
+        per_category = width / max(x1 - x0, 1e-9)
+        font = axis.style.get("tickFont") or self.font()
+        if months:
+            step = tick_step([month_label(m) for m in months], font, per_category)
+            ticks = month_ticks(months, step)
+        else:
+            step = tick_step(labels, font, per_category)
+            axis.setHeight(None)  # automatic: one line of tick text
+            if step > 1:
+                # Names (levers) matter more than months: try two lines before dropping any.
+                wrapped = [text.replace(" ", "\n", 1) for text in labels]
+                lines = [line for text in wrapped for line in text.split("\n")]
+                tight = tick_step(lines, font, per_category, gap=6)
+                if tight < step:
+                    labels, step = wrapped, tight
+                    label_space = 0 if not axis.label.isVisible() else QFontMetrics(self.font()).height() + 4
+                    axis.setHeight(QFontMetrics(font).height() * 2 + 14 + label_space)
+            ticks = category_ticks(labels, step)
+        axis.setTicks(ticks)
 
     def _category_axis(self, name: str) -> None:
         """An axis of names (months, levers, inputs): no tick marks, which read as arrows."""

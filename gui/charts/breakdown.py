@@ -6,7 +6,7 @@ from decimal import Decimal
 import pyqtgraph as pg
 
 from gui.charts.base import ChartBase
-from gui.charts.style import MoneyAxis, money, month_label, month_ticks, swatch
+from gui.charts.style import MoneyAxis, money, month_label, swatch
 
 TOKEN_TYPE_TITLES = {
     "input": "input", "cached_input": "cached input (reads)", "cache_write_5m": "cache writes (5 min)",
@@ -120,8 +120,8 @@ class BreakdownChart(ChartBase):
         self._shown = shown
         top = max(bottoms, default=0.0)
         last = max(len(xs) - 1, 0)
-        self.plot_item.getAxis("bottom").setTicks(month_ticks(self._months))
         self._set_view(-0.75, last + 0.6, 0.0, top * 1.06 if top > 0 else 1.0)
+        self._set_x_categories(months=self._months)
         # Legend top row = top of the stack, as the eye reads it.
         self._legend_set(list(reversed(legend)))
 

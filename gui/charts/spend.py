@@ -5,7 +5,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from gui.charts.base import ChartBase
-from gui.charts.style import MoneyAxis, money, month_label, month_ticks, swatch
+from gui.charts.style import MoneyAxis, money, month_label, swatch
 
 
 class SpendChart(ChartBase):
@@ -28,7 +28,7 @@ class SpendChart(ChartBase):
         self.budget_line = pg.InfiniteLine(angle=0, movable=False,
                                            label="", labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 0)]})
         self.breach_line = pg.InfiniteLine(angle=90, movable=False,
-                                           label="", labelOpts={"position": 0.95, "anchors": [(0, 0), (1, 0)]})
+                                           label="", labelOpts={"position": 0.55, "anchors": [(0, 0), (1, 0)]})
         for item in (self.baseline_item, self.primary_item):
             self.plot_item.addItem(item)
         self.plot_item.addItem(self.budget_line, ignoreBounds=True)
@@ -156,8 +156,8 @@ class SpendChart(ChartBase):
         else:
             self.breach_line.hide()
 
-        self.plot_item.getAxis("bottom").setTicks(month_ticks(self._months))
         self._set_view(-0.75, last + 0.5, 0.0, top * 1.1 if top > 0 else 1.0)
+        self._set_x_categories(months=self._months)
         self._legend_set([(item, name) for name, item, _ in series])
 
     def _hover_html(self, x: float, y: float) -> str | None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Sequence
 
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 
 # Okabe-Ito: distinguishable for the common colour-vision deficiencies. The dark-mode set is the
 # same hues lifted in lightness so thin lines stay visible on a near-black background.
@@ -198,19 +198,34 @@ class LogMoneyAxis(_LogAxis):
         return money_short(value)
 
 
-def category_ticks(labels: Sequence[str], max_labels: int = 14) -> list[list[tuple[float, str]]]:
-    """Ticks at 0..n-1 labelled with `labels`, thinned so long horizons do not overlap."""
-    step = max(1, math.ceil(len(labels) / max_labels))
+def category_ticks(labels: Sequence[str], step: int = 1) -> list[list[tuple[float, str]]]:
+    """Ticks at 0..n-1 labelled with `labels`, every `step`-th one labelled (the rest are minor)."""
+    step = max(1, step)
     major = [(float(i), text) for i, text in enumerate(labels) if i % step == 0]
     minor = [(float(i), "") for i in range(len(labels)) if i % step != 0]
     return [major, minor]
 
 
-def month_ticks(months: Sequence[date]) -> list[list[tuple[float, str]]]:
-    """Month names, with the year on the first month and on each January."""
-    labels = [month_label(m) if i == 0 or m.month == 1 else month_label(m, short=True)
-              for i, m in enumerate(months)]
-    return category_ticks(labels)
+def month_ticks(months: Sequence[date], step: int = 1) -> list[list[tuple[float, str]]]:
+    """Every `step`-th month named; the year is written on the first label and where it changes."""
+    step = max(1, step)
+    labels, year = [], None
+    for i, m in enumerate(months):
+        if i % step:
+            labels.append("")
+            continue
+        labels.append(month_label(m, short=m.year == year))
+        year = m.year
+    return category_ticks(labels, step)
+
+
+def tick_step(labels: Sequence[str], font: QFont, pixels_per_category: float, gap: int = 14) -> int:
+    """How many categories apart labels must be so the widest one stays `gap` px from its neighbours."""
+    if not labels or pixels_per_category <= 0:
+        return 1
+    metrics = QFontMetrics(font)
+    widest = max(metrics.horizontalAdvance(text) for text in labels) + gap
+    return max(1, math.ceil(widest / pixels_per_category))
 
 
 def html_escape(text: str) -> str:

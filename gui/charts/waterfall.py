@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from gui.charts.base import ChartBase
-from gui.charts.style import MoneyAxis, category_ticks, money, money_short, swatch
+from gui.charts.style import MoneyAxis, money, money_short, swatch
 
 # Tick labels must fit under a bar; the full title is in the hover text and the report.
 SHORT_TITLES = {"caching": "Caching", "batch": "Batch API", "routing": "Routing", "distillation": "Distillation",
@@ -117,7 +117,7 @@ class WaterfallChart(ChartBase):
                 text = money_short(bar.amount)
                 if i == len(bars) - 1 and baseline > 0 and len(bars) > 2:
                     pct = (baseline - bar.amount) / baseline * 100
-                    text += f" ({'−' if pct >= 0 else '+'}{abs(pct):.0f}%)"
+                    text += f"\n{'−' if pct >= 0 else '+'}{abs(pct):.0f}%"  # two short lines fit over a bar
                 color = c.foreground
             elif bar.kind == "saving":
                 text, color = "−" + money_short(bar.amount), c.good
@@ -130,8 +130,8 @@ class WaterfallChart(ChartBase):
         for label in self.labels[len(bars):]:
             label.hide()
         top = max((b.top for b in bars), default=0.0)
-        self.plot_item.getAxis("bottom").setTicks(category_ticks([b.label for b in bars]))
         self._set_view(-0.6, len(bars) - 0.4, 0.0, top * 1.12 if top > 0 else 1.0)
+        self._set_x_categories([b.label for b in bars])
 
     def _hover_html(self, x: float, y: float) -> str | None:
         i = int(round(x))
