@@ -1,7 +1,7 @@
 """The main window: composition root that lays out cards, panels and charts and wires them to the controller."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QGroupBox, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
 
@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.catalog_errors = list(catalog_errors or [])
         self.charts_ready = False
+        self._first_result_shown = False
         self.last_breakeven = None
         self.resize(1280, 800)
         self.setMinimumSize(1024, 640)
@@ -85,13 +86,11 @@ class MainWindow(QMainWindow):
         self.right = QSplitter(Qt.Orientation.Vertical)
         self.right.addWidget(titled("Models", self.models))
         self.right.addWidget(titled("Levers", self.levers))
-        self.right.setSizes([300, 420])
         self.main = QSplitter(Qt.Orientation.Horizontal)
         self.main.addWidget(self.left)
         self.main.addWidget(self.charts)
         self.main.addWidget(self.right)
         self.main.setStretchFactor(1, 1)
-        self.main.setSizes([340, 560, 380])
         for splitter in (self.left, self.right, self.main):
             splitter.setChildrenCollapsible(False)
         column.addWidget(self.main, 1)
@@ -116,8 +115,25 @@ class MainWindow(QMainWindow):
             autosaver.failed.connect(lambda text: self.status.show_autosave(text=text))
         self._update_title()
         self.restore_state()
-        # pyqtgraph costs ~0.4 s to import: paint the window first, then build the charts.
-        QTimer.singleShot(0, self.install_charts)
+        # pyqtgraph costs ~0.4 s to import and vocabularies ~0.25 s each to parse (holding the GIL):
+        # all of that waits until the window has painted once.
+        self._after_paint: list = [self.install_charts]
+        self.cards.installEventFilter(self)
+
+    def after_first_paint(self, task, *, first: bool = False) -> None:
+        """Run `task` once the window has been painted (at once if it already has)."""
+        if self._after_paint is None:
+            QTimer.singleShot(0, task)
+        else:
+            self._after_paint.insert(0 if first else len(self._after_paint), task)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if watched is self.cards and event.type() == QEvent.Type.Paint and self._after_paint is not None:
+            tasks, self._after_paint = self._after_paint, None
+            self.cards.removeEventFilter(self)
+            for task in tasks:  # queued, so this paint finishes first
+                QTimer.singleShot(0, task)
+        return False
 
     # --- charts -------------------------------------------------------------------------------
 
@@ -143,6 +159,9 @@ class MainWindow(QMainWindow):
     # --- results ------------------------------------------------------------------------------
 
     def show_result(self, result: PlanResult) -> None:
+        if not self._first_result_shown:
+            self._first_result_shown = True
+            QTimer.singleShot(0, self.levers.selfhost.fill)  # idle work once the numbers are up
         self.cards.show_result(result)
         self.charts.show_result(result)
         self.banner.hide()
@@ -201,10 +220,28 @@ class MainWindow(QMainWindow):
         geometry = self.settings.geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)
+        self._layout_restored = False
         for key, splitter in (("main", self.main), ("left", self.left), ("right", self.right)):
             state = self.settings.state(f"splitter_{key}")
             if state is not None:
-                splitter.restoreState(state)
+                self._layout_restored = splitter.restoreState(state) or self._layout_restored
+
+    def default_layout(self) -> None:
+        """Column widths for the window's real width: side panels fixed-ish, the charts get the rest."""
+        width = max(self.main.width(), self.width())
+        left = int(min(360, max(290, width * 0.27)))
+        right = int(min(400, max(290, width * 0.29)))
+        self.main.setSizes([left, max(300, width - left - right), right])
+        height = max(self.left.height(), self.height() - 150)
+        workload = self.left.widget(1).sizeHint().height()  # the form at its natural height; prompts get the rest
+        self.left.setSizes([height - workload, workload])
+        self.right.setSizes([int(height * 0.40), height - int(height * 0.40)])
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not getattr(self, "_layout_restored", True):
+            self._layout_restored = True  # once: later resizes keep the user's proportions
+            self.default_layout()
 
     def save_state(self) -> None:
         self.settings.set_geometry(self.saveGeometry())

@@ -10,7 +10,8 @@ from core.workload import prompt_requests_per_day
 
 
 @lru_cache(maxsize=1)
-def _tables():
+def tables():
+    """(open models, accelerators) from the bundled YAML, parsed once per process (~0.25 s)."""
     from core.hardware import load_hardware, load_open_models
 
     return load_open_models()[0], load_hardware()[0]
@@ -42,7 +43,7 @@ def selfhost_comparison(result: PlanResult, catalog: Catalog):
                         Decimal(0))
     avg_prompt = max(1, int(input_tokens / requests))
     avg_output = int(output_tokens / requests)
-    models, hardware = _tables()
+    models, hardware = tables()
     deployment = Deployment(
         model_id=lever.open_model, accelerator_id=lever.accelerator, n_gpus=lever.n_gpus,
         weight_quant=lever.weight_quant, kv_dtype=lever.kv_dtype,

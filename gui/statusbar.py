@@ -20,6 +20,7 @@ class StatusLine(QStatusBar):
         self.vocab = QLabel("vocabularies: loading…")
         self.autosave = QLabel("")
         for label in (self.warnings, self.prices, self.vocab, self.autosave):
+            label.setContentsMargins(8, 0, 8, 0)
             self.addPermanentWidget(label)
         self.show_catalog()
         self._vocab_timer = QTimer(self, interval=250)

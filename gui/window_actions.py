@@ -257,9 +257,7 @@ class WindowActions:
             self.c.update(name=name.strip())
 
     def reset_layout(self) -> None:
-        self.w.main.setSizes([340, 560, 380])
-        self.w.left.setSizes([520, 240])
-        self.w.right.setSizes([300, 420])
+        self.w.default_layout()
 
     def show_shortcuts(self) -> None:
         rows = "".join(f"<tr><td><b>{keys}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for keys, what in SHORTCUTS)

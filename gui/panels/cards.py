@@ -28,13 +28,14 @@ class Card(QFrame):
         super().__init__(parent)
         self.setObjectName("card")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)  # row-high
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(1)
         self.title = QLabel(title)
         self.value = QLabel("…")
         self.detail = QLabel("")
+        self.detail.setWordWrap(True)  # narrow windows wrap the detail line instead of clipping it
         font = self.value.font()
         font.setPointSizeF(font.pointSizeF() * 1.45)
         font.setBold(True)
@@ -68,6 +69,7 @@ class HeadlineCards(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 2)
         layout.setSpacing(8)
@@ -113,7 +115,7 @@ class HeadlineCards(QWidget):
             return
         headroom = projection.min_headroom or Decimal(0)
         tight = min(projection.months, key=lambda m: m.headroom if m.headroom is not None else cap)
-        self.budget.set("within budget", f"lowest headroom {money(headroom)} ({month_label(tight.month)})",
+        self.budget.set("within budget", f"headroom ≥ {money(headroom)} ({month_label(tight.month)})",
                         title=f"Budget {money(cap)}/month", tone="good")
 
     def _saving(self, result: PlanResult) -> None:

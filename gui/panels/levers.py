@@ -28,7 +28,7 @@ def lever_tooltip(cls) -> str:
 def model_combo(catalog: Catalog, tip: str) -> QComboBox:
     box = QComboBox()
     box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(12)
+    box.setMinimumContentsLength(10)
     box.setToolTip(tip)
     fill_models(box, catalog)
     return box

@@ -17,12 +17,15 @@ from gui.controller import ScenarioController
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
-COLUMNS = ("", "Model", "In $/1M", "Cached", "Out $/1M", "Context", "Age", "Provider")
-TIPS = ("Compare: also project the plan on this model", "Double-click a row to make it the primary model",
-        "Input price per 1M tokens", "Cached-input (cache read) price per 1M tokens",
-        "Output price per 1M tokens", "Context window in tokens",
-        f"Days since the price was checked (highlighted over {STALE_DAYS})", "Provider")
-COL_COMPARE, COL_MODEL, COL_IN, COL_CACHED, COL_OUT, COL_CONTEXT, COL_AGE, COL_PROVIDER = range(8)
+# Short headers: the column is narrow; the tooltips carry the units.
+COLUMNS = ("", "Model", "In", "Out", "Cached", "Age", "Context", "Provider")
+TIPS = ("Compare: also project the plan on this model (the primary model is always in)",
+        "★ = primary model; double-click a row to make it the primary model; ✎ = your price override",
+        "Input price, $ per 1M tokens", "Output price, $ per 1M tokens",
+        "Cached-input (cache read) price, $ per 1M tokens",
+        f"Days since the price was checked (highlighted over {STALE_DAYS})", "Context window in tokens",
+        "Provider")
+COL_COMPARE, COL_MODEL, COL_IN, COL_OUT, COL_CACHED, COL_AGE, COL_CONTEXT, COL_PROVIDER = range(8)
 
 
 def _price(value: Decimal | None) -> str:
@@ -218,9 +221,13 @@ class ModelsPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_MODEL, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(COL_MODEL, 170)
+        # Widths from the font, not ResizeToContents: that asks every cell for its size (~0.3 s).
+        fm = self.fontMetrics()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, sample in ((COL_COMPARE, "MM"), (COL_MODEL, "★ gemini-3.1-pro-pre"), (COL_IN, "10.000"),
+                            (COL_OUT, "180.00"), (COL_CACHED, "Cached"), (COL_AGE, "999 d"),
+                            (COL_CONTEXT, "Context"), (COL_PROVIDER, "anthropic")):
+            header.resizeSection(col, fm.horizontalAdvance(sample) + 14)
         header.setStretchLastSection(True)
         layout.addWidget(self.table, 1)
 

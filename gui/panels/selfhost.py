@@ -1,6 +1,7 @@
 """The self-hosting lever's box: open model, GPU, quantization, KV dtype, utilization, price, concurrency."""
 from __future__ import annotations
 
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QComboBox, QLabel
 
 from core.levers import SelfHostLever
@@ -12,11 +13,10 @@ from gui.panels.widgets import PercentSlider, int_spin, set_quiet, spin
 
 def _choices() -> dict[str, list[tuple[str, str]]]:
     """(id, label) lists from core's hardware, open-model and quantization tables."""
-    from core.hardware import load_hardware, load_open_models
     from core.quant import KV_DTYPES, QUANT_SCHEMES
+    from gui.selfhost_job import tables
 
-    accelerators, _ = load_hardware()
-    models, _ = load_open_models()
+    models, accelerators = tables()
     return {
         "open_model": [(m.id, m.name) for m in models.values()],
         "accelerator": [(a.id, f"{a.name} (${a.usd_per_hour}/h)") for a in accelerators.values()],
@@ -30,11 +30,7 @@ class SelfHostBox(LeverBox):
 
     def __init__(self, controller: ScenarioController) -> None:
         super().__init__("selfhost", lever_tooltip(SelfHostLever), controller)
-        try:
-            choices = _choices()
-        except Exception as exc:  # a broken bundled table must not take the lever panel down
-            choices = {}
-            self.set_saving(f"hardware tables unavailable: {exc}", "bad")
+        self.filled = False
         self.combos: dict[str, QComboBox] = {}
         for key, label, tip in (("open_model", "Open model", "Open-weight architecture to serve"),
                                 ("accelerator", "GPU", "Accelerator and its default $/GPU-hour"),
@@ -42,10 +38,8 @@ class SelfHostBox(LeverBox):
                                 ("kv_dtype", "KV cache", "KV-cache element type: capacity vs kernel overhead")):
             box = QComboBox()
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            box.setMinimumContentsLength(12)
+            box.setMinimumContentsLength(10)
             box.setToolTip(tip)
-            for value, text in choices.get(key, []):
-                box.addItem(text, value)
             box.currentIndexChanged.connect(lambda _i, k=key, b=box: self.edit(**{k: b.currentData()}))
             self.combos[key] = box
             self.form.addRow(label, box)
@@ -66,10 +60,29 @@ class SelfHostBox(LeverBox):
         self.form.addRow("Peak conc.", self.concurrency)
         self.form.addRow(self.estimate)
 
+        # Parsing the hardware tables costs ~0.25 s: filled after the first paint (or when needed).
+        self.toggled.connect(lambda on: on and self.fill())
+
+    def fill(self) -> None:
+        if self.filled:
+            return
+        self.filled = True
+        try:
+            choices = _choices()
+        except Exception as exc:  # a broken bundled table must not take the lever panel down
+            choices = {}
+            self.set_saving(f"hardware tables unavailable: {exc}", "bad")
+        for key, box in self.combos.items():
+            with QSignalBlocker(box):
+                for value, text in choices.get(key, []):
+                    box.addItem(text, value)
+        self.show_scenario(self.controller.scenario)
+
     def show_scenario(self, s: Scenario) -> None:
         lever = s.levers.selfhost
         for key, box in self.combos.items():
-            select_data(box, getattr(lever, key))
+            if self.filled:
+                select_data(box, getattr(lever, key))
         set_quiet(self.n_gpus, lever.n_gpus or 0)
         self.utilization.setValue(lever.utilization)
         set_quiet(self.price, lever.usd_per_gpu_hour or 0)

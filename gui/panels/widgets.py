@@ -8,6 +8,9 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QDoubleSpinBox, QHBoxLayout, QS
                                QWidget)
 
 
+MIN_SPIN_WIDTH = 72
+
+
 def spin(minimum: float, maximum: float, *, decimals: int = 0, suffix: str = "", prefix: str = "",
          step: float = 1, special: str = "", tip: str = "") -> QDoubleSpinBox:
     """A QDoubleSpinBox whose range is the engine's valid range: bad values cannot be typed."""
@@ -20,6 +23,9 @@ def spin(minimum: float, maximum: float, *, decimals: int = 0, suffix: str = "",
     box.setGroupSeparatorShown(True)
     box.setAccelerated(True)
     box.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+    # Qt sizes a spin box for its largest value ("$1,000,000,000,000 /month"); let narrow
+    # columns shrink it to fit realistic values instead of clipping the whole panel.
+    box.setMinimumWidth(MIN_SPIN_WIDTH)
     if special:
         box.setSpecialValueText(special)  # shown at the minimum, e.g. "auto"
     if tip:
@@ -36,6 +42,7 @@ def int_spin(minimum: int, maximum: int, *, suffix: str = "", step: int = 1, spe
     box.setGroupSeparatorShown(True)
     box.setAccelerated(True)
     box.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+    box.setMinimumWidth(MIN_SPIN_WIDTH)
     if special:
         box.setSpecialValueText(special)
     if tip:
