@@ -82,6 +82,7 @@ _VENDOR = re.compile(r"^(?:anthropic|meta|mistral|amazon|cohere|ai21|deepseek|op
 _VERSION = re.compile(r"(?:-v\d+(?::\d+)?|:\d+)$")
 _DATE = re.compile(r"(?:[-@]20\d{6}|-20\d{2}-\d{2}-\d{2})$")
 _FIREWORKS_VERSION = re.compile(r"\bv(\d+)p(\d+)")   # Fireworks writes 3.1 as v3p1
+_FIREWORKS_POINT = re.compile(r"(?<=\d)p(?=\d)")      # … and 2.5 as 2p5 (qwen2p5, glm-4p6)
 _CLAUDE_DOT = re.compile(r"(?<=\d)\.(?=\d)")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 
@@ -91,14 +92,15 @@ def canonical_provider(name: str) -> str:
     return _CANONICAL_PROVIDER.get(name, name)
 
 
-def normalize_model_key(key: str) -> str:
+def normalize_model_key(key: str, provider: str = "") -> str:
     """A file's model key → the slug our catalog would use for the same model.
 
     `gemini/gemini-3.1-pro-preview` → `gemini-3.1-pro-preview`;
     `us.anthropic.claude-sonnet-4-5-20250929-v1:0` → `claude-sonnet-4-5`;
     `vertex_ai/claude-sonnet-4-5@20250929` → `claude-sonnet-4-5`; `claude-sonnet-4.5` →
     `claude-sonnet-4-5` (Anthropic ids use dashes, resellers often dots);
-    `fireworks_ai/accounts/fireworks/models/llama-v3p1-8b-instruct` → `llama-3.1-8b-instruct`.
+    `fireworks_ai/accounts/fireworks/models/llama-v3p1-8b-instruct` → `llama-3.1-8b-instruct`
+    (and on Fireworks `qwen2p5-72b-instruct` → `qwen2.5-72b-instruct`).
     """
     k = (key or "").strip().lower().rsplit("/", 1)[-1]
     k = _REGION.sub("", k, count=1)
@@ -106,6 +108,8 @@ def normalize_model_key(key: str) -> str:
     k = _VERSION.sub("", k)
     k = _DATE.sub("", k)
     k = _FIREWORKS_VERSION.sub(r"v\1.\2", k)
+    if canonical_provider(provider) == "fireworks" or "fireworks" in (key or "").lower():
+        k = _FIREWORKS_POINT.sub(".", k)
     if k.startswith("llama-v"):
         k = "llama-" + k[len("llama-v"):]
     if k.startswith("claude"):
@@ -129,10 +133,10 @@ def _names(entry: ImportedModel) -> list[tuple[str, int]]:
     """
     names = [(entry.ref.lower(), 0), (entry.model_id.lower(), 0)]
     names.append((entry.model_id.lower().rsplit("/", 1)[-1], 1))
-    normal = normalize_model_key(entry.model_id)
+    normal = normalize_model_key(entry.model_id, entry.provider)
     names.append((normal, 2))
     for alias in entry.aliases:
-        names.append((normalize_model_key(alias), 3))
+        names.append((normalize_model_key(alias, entry.provider), 3))
     for name, _ in list(names):
         if name in ALIASES:
             names.append((ALIASES[name], 3))
@@ -354,9 +358,30 @@ def cross_check(catalog: Catalog, imported: ImportResult, on: date | None = None
                      matches, imported.errors, len(imported.models))
 
 
+# Providers that host other vendors' open models; the catalog names their entries
+# `<host>-<model>` (groq-gpt-oss-120b), so a new one gets the same shape.
+HOSTS = frozenset({"together", "groq", "fireworks", "cerebras", "sambanova"})
+# Whose model a name is, to tell a vendor's own model from one it resells (Claude on Vertex).
+_FAMILIES = (("claude", "anthropic"), ("gpt-", "openai"), ("o1", "openai"), ("o3", "openai"),
+             ("o4", "openai"), ("gemini", "google"), ("gemma", "google"), ("grok", "xai"),
+             ("mistral", "mistral"), ("codestral", "mistral"), ("devstral", "mistral"),
+             ("magistral", "mistral"), ("deepseek", "deepseek"), ("llama", "meta"), ("qwen", "qwen"))
+
+
+def _vendor_of(slug: str) -> str | None:
+    for prefix, vendor in _FAMILIES:
+        if slug.startswith(prefix):
+            return vendor
+    return None
+
+
 def _added(catalog: Catalog, imported: ImportResult, matches: Mapping[str, Match],
            on: date) -> list[DiffItem]:
-    """First-party text models of providers the catalog covers, that no catalog model matched."""
+    """First-party text models of providers the catalog covers, that no catalog model matched.
+
+    First-party means the provider's own model (not Claude listed under Google's Vertex), or for
+    a host (Groq, Together, Fireworks …) any model it serves, named `<host>-<model>`.
+    """
     covered = {canonical_provider(m.provider) for m in catalog}
     matched_refs = {m.ref for m in matches.values()}
     best: dict[str, tuple[tuple, ImportedModel]] = {}
@@ -368,8 +393,12 @@ def _added(catalog: Catalog, imported: ImportResult, matches: Mapping[str, Match
         prices = entry.prices_on(on)
         if "input" not in prices or "output" not in prices:
             continue
-        slug = normalize_model_key(entry.model_id)
+        slug = normalize_model_key(entry.model_id, entry.provider)
         slug = ALIASES.get(slug, slug)
+        if provider in HOSTS:
+            slug = f"{provider}-{slug}"
+        elif _vendor_of(slug) not in (None, provider):
+            continue  # another vendor's model resold here
         if not _SLUG.match(slug) or slug in catalog:
             continue
         rank = (slug != entry.model_id.lower(), len(entry.ref), entry.ref)

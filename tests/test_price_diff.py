@@ -111,9 +111,16 @@ def chat(provider: str, input_per_token, output_per_token, **extra) -> dict:
     ("mistral/mistral-large-2411", "mistral-large-2411"),  # 4-digit suffixes name other models
     ("fireworks_ai/accounts/fireworks/models/llama-v3p1-8b-instruct", "llama-3.1-8b-instruct"),
     ("together_ai/mistralai/Mistral-7B-Instruct-v0.3", "mistral-7b-instruct-v0.3"),
+    ("fireworks_ai/accounts/fireworks/models/qwen2p5-72b-instruct", "qwen2.5-72b-instruct"),
+    ("openai/gpt-4p5", "gpt-4p5"),                   # the 2p5 spelling is only Fireworks'
 ])
 def test_normalize_model_key(key, slug):
     assert normalize_model_key(key) == slug
+
+
+def test_host_spellings_follow_the_host_not_the_key():
+    assert normalize_model_key("qwen3-1p7b", "fireworks") == "qwen3-1.7b"  # genai-prices: bare id
+    assert normalize_model_key("qwen3-1p7b", "together") == "qwen3-1p7b"
 
 
 def test_first_party_entries_win_over_vertex_bedrock_and_dated_snapshots(catalog):
@@ -186,6 +193,26 @@ def test_cross_check_against_litellm_fixture(catalog):
     # Only first-party text models of providers the catalog covers are offered as additions.
     assert diff.only_in_file == ("gpt-9-mini",)
     assert diff.counts()[CHANGED] == 0
+
+
+def test_added_models_are_the_providers_own_and_hosts_get_prefixed_ids(catalog):
+    imported = litellm({
+        "vertex_ai/claude-opus-9": chat("vertex_ai-anthropic_models", 1e-05, 5e-05),
+        "gemini/claude-opus-9": chat("gemini", 1e-05, 5e-05),  # another vendor's model
+        "gemini/gemini-9-flash": chat("gemini", 1e-07, 4e-07),
+        "fireworks_ai/accounts/fireworks/models/qwen2p5-72b-instruct": chat("fireworks_ai", 9e-07, 9e-07),
+    })
+    cat, _ = parse_catalog(CATALOG + """\
+  - id: fireworks-other
+    provider: fireworks
+    name: Other (Fireworks)
+    tokenizer: estimate:other
+    prices: {input: "1", output: "1"}
+    source: test
+    checked: 2026-11-01
+""", "c.yaml")
+    diff = cross_check(cat, imported, DAY)
+    assert diff.only_in_file == ("fireworks-qwen2.5-72b-instruct", "gemini-9-flash")
 
 
 def test_cross_check_compares_the_prices_in_force_on_the_day(catalog):
