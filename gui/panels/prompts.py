@@ -179,6 +179,8 @@ class PromptsPanel(QWidget):
             self.buttons[key].setEnabled(bool(s.prompts))
         self._show_params(s)
         self._show_counts()
+        if self.view_tabs.currentIndex() == 1 and s.primary_model != getattr(self, "_token_model", None):
+            self._token_timer.start()  # another primary model may cut the text differently
 
     def _item_text(self, s: Scenario, i: int) -> str:
         p = s.prompts[i]
@@ -367,6 +369,7 @@ class PromptsPanel(QWidget):
         model = self.controller.catalog.get(s.primary_model)
         if self.token_view is None or model is None or not 0 <= row < len(s.prompts):
             return
+        self._token_model = s.primary_model
         self.token_view.show_text(s.prompts[row].text, model.tokenizer)
 
     def show_token_view(self, on: bool) -> None:

@@ -112,3 +112,35 @@ def test_geometry_and_last_scenario_are_remembered(window, demo, tmp_path, qtbot
     settings = AppSettings()
     assert settings.last_scenario() == str(path.resolve())
     assert settings.geometry() is not None
+
+
+def _action(window, keys: str):
+    from PySide6.QtGui import QAction, QKeySequence
+
+    wanted = QKeySequence(keys)
+    return next(a for a in window.findChildren(QAction) if a.shortcut() == wanted)
+
+
+def test_keyboard_shortcuts_for_the_common_actions(window, qtbot):
+    from PySide6.QtGui import QKeySequence
+
+    c = window.controller
+    for keys in ("Ctrl+N", "Ctrl+O", "Ctrl+S", "Ctrl+Shift+S", "Ctrl+E", "Ctrl+Shift+P", "Ctrl+F", "F5"):
+        assert _action(window, QKeySequence(keys).toString())
+    count = len(c.scenario.prompts)
+    _action(window, "Ctrl+Shift+P").trigger()
+    assert len(c.scenario.prompts) == count + 1 and window.prompts.list.currentRow() == count
+    with qtbot.waitSignal(c.result_ready, timeout=10_000):
+        _action(window, "F5").trigger()
+    _action(window, "Ctrl+2").trigger()
+    assert window.charts.currentIndex() == 1
+    c.undo()
+    assert len(c.scenario.prompts) == count
+
+
+def test_new_scenario_starts_clean_with_one_empty_prompt(window, qtbot):
+    with qtbot.waitSignal(window.controller.scenario_replaced, timeout=5_000):
+        _action(window, "Ctrl+N").trigger()
+    s = window.controller.scenario
+    assert len(s.prompts) == 1 and s.prompts[0].text == "" and not window.controller.dirty
+    assert window.prompts.counts.text() != ""
