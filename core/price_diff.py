@@ -58,17 +58,12 @@ _SECONDARY = {"vertex_ai-language-models": "google", "vertex_ai": "google"}
 
 # Names a file uses for one of our models that no mechanical rule can derive. Keys are
 # normalized file names; values are catalog ids. An alias pointing at an id the catalog lacks
-# does nothing. Moving pointers such as `mistral-large-latest` are deliberately absent: a file's
-# price for a pointer reflects whatever it pointed at when the file was written (the stale
-# `mistral-large-latest` 2 / 6 row in prices-2026.md is exactly that).
+# does nothing. Moving pointers such as `mistral-large-latest` or `deepseek-chat` are deliberately
+# absent: a file's price for a pointer reflects whatever it pointed at when the file was written
+# (the stale `mistral-large-latest` 2 / 6 row in prices-2026.md is exactly that; `deepseek-chat`
+# moved from V3.2 to V4 Flash in 2026-04).
 ALIASES: Mapping[str, str] = {
     "gpt-5.6": "gpt-5.6-sol",            # OpenAI's `gpt-5.6` alias serves Sol (prices-2026.md)
-    "gpt-6": "gpt-6-astra",
-    "grok-4-1-fast": "grok-4.1-fast",
-    "grok-4-1-fast-reasoning": "grok-4.1-fast",
-    "grok-4-1-fast-non-reasoning": "grok-4.1-fast",
-    "deepseek-chat": "deepseek-v3.2",     # DeepSeek's API names for its current model
-    "deepseek-reasoner": "deepseek-v3.2-reasoner",
     "llama4-maverick-instruct-basic": "llama-4-maverick",  # Fireworks' name (host-prefixed below)
 }
 
