@@ -9,9 +9,10 @@ from core.analysis import SensitivityBar, Waterfall, sensitivity, waterfall
 from core.catalog import Catalog
 from core.projection import Projection, max_requests_per_day, project, with_levers
 from core.scenario import Scenario
+from core.staleness import STALE_DAYS, stale_models, staleness_warning
 from core.workload import TokenTable, count_prompts
 
-STALE_DAYS = 90
+__all__ = ["STALE_DAYS", "PlanResult", "count_scenario", "evaluate", "tokenizers_for"]
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,8 @@ def count_scenario(scenario: Scenario, catalog: Catalog, counter=None) -> TokenT
     return count_prompts(scenario.prompts, tokenizers_for(scenario, catalog), counter)
 
 
-def stale_prices(scenario: Scenario, catalog: Catalog, today: date | None = None):
-    today = today or date.today()
-    out = []
-    for mid in scenario.model_ids():
-        model = catalog.get(mid)
-        if model is not None and model.price_age_days(today) > STALE_DAYS:
-            out.append((mid, model.checked, model.price_age_days(today)))
-    return tuple(out)
+def used_models(scenario: Scenario, catalog: Catalog):
+    return [m for mid in scenario.model_ids() if (m := catalog.get(mid)) is not None]
 
 
 def evaluate(scenario: Scenario, catalog: Catalog, tokens: TokenTable, *,
@@ -66,7 +61,8 @@ def evaluate(scenario: Scenario, catalog: Catalog, tokens: TokenTable, *,
     falls = waterfall(catalog, inputs)
     bars = sensitivity(catalog, inputs) if with_sensitivity and projection.ok else ()
     best = max_requests_per_day(catalog, inputs) if projection.ok else None
-    stale = stale_prices(scenario, catalog, today)
-    notes = tuple(f"price of {mid} was checked {checked} ({age} days ago, over {STALE_DAYS}): re-check it"
-                  for mid, checked, age in stale)
+    today = today or date.today()
+    stale = tuple(stale_models(used_models(scenario, catalog), today))
+    warning = staleness_warning(used_models(scenario, catalog), today)
+    notes = (warning,) if warning else ()
     return PlanResult(scenario, projection, baseline, comparisons, falls, bars, best, tokens, stale, notes)

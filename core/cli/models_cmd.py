@@ -5,8 +5,7 @@ from datetime import date
 
 from core.cli import CliError, emit_json
 from core.cli.common import load_catalog_or_fail, print_table
-
-STALE_DAYS = 90
+from core.staleness import STALE_DAYS
 
 
 def add_parser(sub) -> None:
