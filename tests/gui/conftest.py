@@ -63,5 +63,7 @@ def window(qtbot, catalog, demo):
         win.show()
         controller.recompute_now()
     qtbot.waitUntil(lambda: win.charts_ready, timeout=10_000)
+    # Settled: the sensitivity bars follow the first result; tests start after them.
+    qtbot.waitUntil(lambda: bool(controller.result.sensitivity), timeout=10_000)
     yield win
     controller.shutdown()

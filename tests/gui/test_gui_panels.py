@@ -157,3 +157,39 @@ def test_light_and_dark_palettes_keep_text_legible(window):
         for bg in colors.token_bg:
             assert abs(colors.text.lightnessF() - bg.lightnessF()) > 0.35
     theme.apply(QApplication.instance(), dark=False)
+
+
+def test_self_hosting_lever_draws_the_break_even(window, qtbot):
+    c, box = window.controller, window.levers.selfhost
+    with qtbot.waitSignal(c.breakeven_ready, timeout=15_000,
+                          check_params_cb=lambda payload: isinstance(payload, tuple)) as blocker:
+        box.setChecked(True)
+    est, be = blocker.args[0]
+    assert est.n_gpus >= 1 and be.api_usd_per_month > 0
+    assert box.combos["accelerator"].count() > 0 and box.combos["accelerator"].currentData() == "h100"
+    assert "tok/s" in box.saving.text()
+    with qtbot.waitSignal(c.breakeven_ready, timeout=15_000):
+        box.n_gpus.setValue(1)  # 70B in fp8 on one H100: does not fit, the chart says why
+    qtbot.waitUntil(lambda: isinstance(window.last_breakeven, (str, tuple)), timeout=5_000)
+
+
+def test_changing_the_primary_model_recounts_and_reprices(window, qtbot):
+    c, panel = window.controller, window.models
+    with qtbot.waitSignal(c.result_ready, timeout=15_000):
+        panel.primary.setCurrentIndex(panel.primary.findData("gpt-5-mini"))
+        panel.primary.activated.emit(panel.primary.currentIndex())
+    assert c.result.scenario.primary_model == "gpt-5-mini"
+    assert set(c.result.projection.months[0].by_model) >= {"gpt-5-mini"}
+    assert "<b>gpt-5-mini</b>" in window.prompts.counts.text()
+
+
+def test_an_edit_error_shows_a_banner_and_keeps_the_charts(window, qtbot):
+    c = window.controller
+    shown = window.charts.result
+    with qtbot.waitSignal(c.error_raised, timeout=10_000):
+        c.update(primary_model="no-such-model")
+    assert window.banner.isVisible() and "no-such-model" in window.banner.text()
+    assert window.charts.result.scenario is shown.scenario
+    with qtbot.waitSignal(c.result_ready, timeout=10_000):
+        c.update(primary_model="gpt-5")
+    assert not window.banner.isVisible()
