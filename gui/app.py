@@ -11,6 +11,17 @@ ENCODINGS = ("o200k_base", "cl100k_base")  # o200k first: most catalog models co
 SCREENSHOT_TIMEOUT_S = 30.0
 
 
+def _pyside_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    for dist in ("PySide6-Essentials", "PySide6"):
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            continue
+    return ""
+
+
 def keep_none_alive() -> None:
     """Work around PySide6 6.12's abi3 wheels dropping references to None, True and False on Python < 3.12.
 
@@ -19,8 +30,8 @@ def keep_none_alive() -> None:
     "none_dealloc: deallocating None" after a few thousand calls (`QLabel.setText` in a loop
     reproduces it). Giving them the huge reference count 3.12 gives them makes those releases harmless.
     """
-    if sys.version_info >= (3, 12):
-        return
+    if sys.version_info >= (3, 12) or not _pyside_version().startswith("6.12"):
+        return  # pyproject pins <6.12; this only guards an environment that installed it anyway
     import ctypes
 
     for singleton in (None, True, False):
