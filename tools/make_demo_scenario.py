@@ -98,7 +98,7 @@ scenario = Scenario(
                                peak_concurrency=32),
     ),
     workload=Workload(requests_per_day=Decimal(6000), growth_pct_per_month=Decimal(8), horizon_months=12,
-                      start_month=date(2026, 12, 1), budget_per_month=Decimal(4000)),
+                      start_month=date(2026, 12, 1), budget_per_month=Decimal(1500)),
 )
 
 if __name__ == "__main__":

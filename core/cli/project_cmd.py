@@ -23,7 +23,8 @@ def add_parser(sub) -> None:
 def _money(value: Decimal | None) -> str:
     if value is None:
         return "—"
-    return f"${value.quantize(Decimal('0.01')):,}"
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value).quantize(Decimal('0.01')):,}"
 
 
 def _load(args):
