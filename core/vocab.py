@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import marshal
+import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,8 +125,80 @@ def _spot_checks(ranks: list[bytes]) -> Iterable[tuple[int, bytes]]:
     return ((i, ranks[i]) for i in range(0, len(ranks), 997))
 
 
+def cache_dir() -> Path | None:
+    """The per-user cache folder; TOKEN_BUDGET_CACHE_DIR overrides it and "" disables caching."""
+    override = os.environ.get("TOKEN_BUDGET_CACHE_DIR")
+    if override is not None:
+        return Path(override) if override else None
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "token-budget" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "token-budget"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "token-budget"
+
+
+# A marshal copy of the parsed ranks loads in ~48 ms instead of ~85 ms for parsing (fresh
+# process, o200k). It is only a cache: the bundled file is still read and hashed on every load,
+# the cache file is named and headed by that hash (plus Python and marshal versions, since
+# marshal is version-specific) and carries the SHA-256 of its own payload. Anything that does
+# not match is ignored and rewritten from a fresh parse.
+_CACHE_MAGIC = b"TBVOCAB1"
+
+
+def _ranks_cache_path(spec: EncodingSpec) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    tag = f"py{sys.version_info[0]}{sys.version_info[1]}-m{marshal.version}"
+    return folder / f"{spec.name}-{spec.sha256[:16]}-{tag}.ranks"
+
+
+def _read_cached_ranks(spec: EncodingSpec) -> dict[bytes, int] | None:
+    path = _ranks_cache_path(spec)
+    if path is None:
+        return None
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    head = _CACHE_MAGIC + spec.sha256.encode()
+    if not blob.startswith(head):
+        return None
+    digest, payload = blob[len(head):len(head) + 32], blob[len(head) + 32:]
+    if hashlib.sha256(payload).digest() != digest:
+        return None
+    try:
+        ranks = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(ranks, dict) or len(ranks) != spec.n_ranks:
+        return None
+    return ranks
+
+
+def _write_cached_ranks(spec: EncodingSpec, ranks: dict[bytes, int]) -> None:
+    path = _ranks_cache_path(spec)
+    if path is None:
+        return
+    payload = marshal.dumps(ranks)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(_CACHE_MAGIC + spec.sha256.encode() + hashlib.sha256(payload).digest() + payload)
+        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
 def load_encoding(name: str, path: Path | str | None = None) -> "tiktoken.Encoding":
-    """Build encoding `name` from its bundled file (or `path`), verifying SHA-256. Not cached."""
+    """Build encoding `name` from its bundled file (or `path`), verifying SHA-256. Not cached in memory.
+
+    The bundled file's parsed ranks are cached on disk (see cache_dir()); an explicit `path`
+    is always parsed.
+    """
     spec = _spec(name)
     file = Path(path) if path is not None else vocabulary_path(name)
     try:
@@ -138,7 +213,11 @@ def load_encoding(name: str, path: Path | str | None = None) -> "tiktoken.Encodi
             f"vocabulary file {file} is corrupted: SHA-256 {digest[:16]}… does not match the pinned "
             f"{spec.sha256[:16]}… for {name} (reinstall Token Budget)"
         )
-    ranks = parse_ranks(data, spec.n_ranks, str(file))
+    ranks = _read_cached_ranks(spec) if path is None else None
+    if ranks is None:
+        ranks = parse_ranks(data, spec.n_ranks, str(file))
+        if path is None:
+            _write_cached_ranks(spec, ranks)
     import tiktoken
 
     return tiktoken.Encoding(

@@ -136,6 +136,8 @@ def test_memo_failure_to_write_is_harmless(capsys, sample, tmp_path, monkeypatch
 def test_cache_dir_default_is_per_user(monkeypatch):
     monkeypatch.delenv("TOKEN_BUDGET_CACHE_DIR")
     assert "token-budget" in str(count_cmd.cache_dir())
+    monkeypatch.setenv("TOKEN_BUDGET_CACHE_DIR", "")
+    assert count_cmd.cache_dir() is None  # "" disables the memo (and the vocabulary cache)
 
 
 def test_whole_process_entry_point(sample, tmp_path):

@@ -16,6 +16,12 @@ from core.tokens import (CHAT_OVERHEAD_SINGLE_USER, ESTIMATE_FAMILIES, MAX_FILE_
                          load_encoding, preload, read_text_file, resolve_tokenizer, token_spans)
 from tests.test_tokens_reference import ENCODINGS, mixed_text, reference_encoding
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Vocabulary caches go to a temporary folder: tests never write to the user's cache."""
+    monkeypatch.setenv("TOKEN_BUDGET_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "tb-cache"))
+
+
 FIXED_TEXTS = [
     "",
     "hello world",
@@ -359,3 +365,47 @@ def test_estimate_table_markdown_lists_every_family():
     table = estimate_table_markdown()
     for family, spec in ESTIMATE_FAMILIES.items():
         assert f"| `estimate:{family}` | {spec.proxy} | ×{spec.factor:g} | ±{spec.band_pct:g}% |" in table
+
+
+def test_ranks_cache_is_used_verified_and_rebuilt(tmp_path, monkeypatch, saved_cache):
+    monkeypatch.setenv("TOKEN_BUDGET_CACHE_DIR", str(tmp_path))
+    spec = vocab.SPECS["cl100k_base"]
+    vocab._reset_for_tests()
+    first = get_encoding("cl100k_base")  # parses and writes the cache
+    cached = vocab._ranks_cache_path(spec)
+    assert cached.parent == tmp_path and spec.sha256[:16] in cached.name
+    assert cached.read_bytes().startswith(b"TBVOCAB1" + spec.sha256.encode())
+
+    real_parse = vocab.parse_ranks
+    parses: list[int] = []
+    monkeypatch.setattr(vocab, "parse_ranks", lambda *a, **k: parses.append(1) or real_parse(*a, **k))
+    vocab._reset_for_tests()
+    assert get_encoding("cl100k_base")._mergeable_ranks == first._mergeable_ranks
+    assert parses == []  # answered from the cache
+
+    blob = bytearray(cached.read_bytes())
+    blob[-10] ^= 0xFF  # corrupt the payload: its SHA-256 no longer matches
+    cached.write_bytes(bytes(blob))
+    vocab._reset_for_tests()
+    enc = get_encoding("cl100k_base")
+    assert parses == [1] and enc.encode_ordinary("hello world") == first.encode_ordinary("hello world")
+    assert vocab._read_cached_ranks(spec) is not None  # rewritten from the fresh parse
+
+    # A cache written for another vocabulary hash is never read.
+    other = dataclasses.replace(spec, sha256="0" * 64)
+    assert vocab._read_cached_ranks(other) is None
+    # A corrupted bundled file is refused even though a valid cache exists.
+    bad = tmp_path / "bad.tiktoken"
+    bad.write_bytes(b"x")
+    monkeypatch.setattr(vocab, "vocabulary_path", lambda name: bad)
+    vocab._reset_for_tests()
+    with pytest.raises(VocabularyError, match="corrupted"):
+        get_encoding("cl100k_base")
+
+
+def test_ranks_cache_can_be_disabled(monkeypatch, tmp_path):
+    monkeypatch.setenv("TOKEN_BUDGET_CACHE_DIR", "")
+    assert vocab.cache_dir() is None
+    assert vocab._ranks_cache_path(vocab.SPECS["o200k_base"]) is None
+    monkeypatch.delenv("TOKEN_BUDGET_CACHE_DIR")
+    assert "token-budget" in str(vocab.cache_dir())

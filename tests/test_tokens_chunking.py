@@ -11,6 +11,12 @@ from core.chunking import (CUT, IncrementalCounter, count_exact, count_pieces, c
                            split_text)
 from tests.test_tokens_reference import ENCODINGS, mixed_text, reference_encoding
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Vocabulary caches go to a temporary folder: tests never write to the user's cache."""
+    monkeypatch.setenv("TOKEN_BUDGET_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "tb-cache"))
+
+
 # Fragments that stress every alternative of both pre-tokenizer patterns: whitespace and
 # newline runs (the `\s+(?!\S)`, `\s*[\r\n]+`, `\s++$` cases), contractions in all cases,
 # digit runs (split in threes), "/" after newlines (o200k's `[\r\n/]*`), marks, emoji,

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from core.cli import CliError, emit_json
+from core.vocab import cache_dir  # light: no tiktoken until a vocabulary loads
 
 # Resolving a model id to its tokenizer means loading the catalog (~0.25 s of YAML with line
 # tracking), as long as the vocabulary itself. The answer only changes when the catalog files
@@ -30,18 +31,6 @@ def add_parser(sub) -> None:
                    help="count the text as one user chat message (adds the chat framing tokens)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
-
-
-def cache_dir() -> Path:
-    """The per-user cache folder (TOKEN_BUDGET_CACHE_DIR overrides it; tests use tmp_path)."""
-    override = os.environ.get("TOKEN_BUDGET_CACHE_DIR")
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "token-budget" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "token-budget"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "token-budget"
 
 
 def _catalog_key() -> str | None:
@@ -67,8 +56,11 @@ def _catalog_key() -> str | None:
 
 
 def _read_memo(key: str) -> dict | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
     try:
-        memo = json.loads((cache_dir() / _MEMO_NAME).read_text(encoding="utf-8"))
+        memo = json.loads((folder / _MEMO_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(memo, dict) or memo.get("key") != key or not isinstance(memo.get("tokenizers"), dict):
@@ -78,6 +70,8 @@ def _read_memo(key: str) -> dict | None:
 
 def _write_memo(key: str, tokenizers: dict[str, str], warnings: list[str]) -> None:
     folder = cache_dir()
+    if folder is None:
+        return
     tmp = folder / f".{_MEMO_NAME}.{os.getpid()}.tmp"
     try:
         folder.mkdir(parents=True, exist_ok=True)
