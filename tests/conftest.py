@@ -9,6 +9,13 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_caches(tmp_path_factory):
+    """Vocabulary and catalog caches live in a temp folder: tests never touch ~/.cache."""
+    os.environ["TOKEN_BUDGET_CACHE_DIR"] = str(tmp_path_factory.mktemp("tb-cache"))
+    yield
+
+
 class NetworkBlocked(RuntimeError):
     """Raised when code under test tries to open a network connection."""
 
