@@ -1,0 +1,19 @@
+"""The README stays true: its estimate table is the one the code uses, its test command is CI's."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.tokens import estimate_table_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_estimate_table_matches_the_code():
+    assert estimate_table_markdown() in README
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    command = "python -m pip install -q -e '.[test]' && python -m pytest -q"
+    assert command in README and command in ci
