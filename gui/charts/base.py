@@ -240,8 +240,14 @@ class ChartBase(QStackedWidget):
         self.plot_item.getAxis(name).setStyle(tickLength=0)
 
     def _legend_set(self, items: Sequence[tuple[pg.GraphicsObject, str]]) -> None:
-        """Rebuild the legend's rows (cheap: a few labels) so it lists only what is shown."""
-        self.legend.clear()
-        for item, name in items:
-            self.legend.addItem(item, name)
+        """List exactly `items` in the legend; rows are rebuilt only when the set of series changes."""
+        wanted = [(id(item), name) for item, name in items]
+        if wanted != getattr(self, "_legend_rows", None):
+            self._legend_rows = wanted
+            self.legend.clear()
+            for item, name in items:
+                self.legend.addItem(item, name)
+        else:
+            for sample, _label in self.legend.items:
+                sample.update()  # pens/brushes may have changed (palette switch)
         self.legend.setVisible(bool(items))
