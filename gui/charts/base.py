@@ -66,9 +66,29 @@ class ChartBase(QStackedWidget):
                                            slot=self._mouse_moved)
         self._has_data = False
         self._replay: tuple[str, object] = ("show_message", "No data: no result yet")
+        self._result = None
+        self.labels: list[pg.TextItem] = []  # value labels, pooled (see _pooled_label)
         self._build()
         self._restyle()
         self._message("No data: no result yet")
+
+    # -- drawing a result
+    def show_result(self, result) -> None:
+        """Draw a PlanResult; None, or a result this chart cannot draw, shows "No data: <why>"."""
+        self._replay = ("show_result", result)
+        problem = "no result yet" if result is None else self._problem(result)
+        if problem:
+            self._message(f"No data: {problem}")
+            return
+        self._result = result
+        self._update()
+        self._show_plot()
+
+    def _problem(self, result) -> str | None:
+        """Why this chart cannot draw `result` (None: it can)."""
+        if not result.projection.ok:
+            return "; ".join(result.projection.errors) or "the projection is empty"
+        return None
 
     # -- subclass hooks
     def _build(self) -> None:
@@ -234,6 +254,14 @@ class ChartBase(QStackedWidget):
                     axis.setHeight(QFontMetrics(font).height() * 2 + 14 + label_space)
             ticks = category_ticks(labels, step)
         axis.setTicks(ticks)
+
+    def _pooled_label(self, index: int, anchor: tuple[float, float]) -> pg.TextItem:
+        """The index-th value label, created on first use and reused by every later result."""
+        while len(self.labels) <= index:
+            item = pg.TextItem(anchor=anchor)
+            self.plot_item.addItem(item, ignoreBounds=True)
+            self.labels.append(item)
+        return self.labels[index]
 
     def _category_axis(self, name: str) -> None:
         """An axis of names (months, levers, inputs): no tick marks, which read as arrows."""

@@ -63,18 +63,6 @@ class BreakdownChart(ChartBase):
         if self._has_data:
             self._update()
 
-    def show_result(self, result) -> None:
-        self._replay = ("show_result", result)
-        if result is None:
-            self._message("No data: no result yet")
-            return
-        if not result.projection.ok:
-            self._message("No data: " + ("; ".join(result.projection.errors) or "the projection is empty"))
-            return
-        self._result = result
-        self._update()
-        self._show_plot()
-
     def stacks(self) -> dict[str, list[float]]:
         """The shown layers (bottom first) and their per-month values, as drawn."""
         return {name: values for name, values, _ in self._shown}

@@ -24,7 +24,6 @@ class SensitivityChart(ChartBase):
         self.high_item = pg.BarGraphItem(x0=[], y=[], width=[], height=BAR_HEIGHT)
         self.base_line = pg.InfiniteLine(angle=90, movable=False, label="",
                                          labelOpts={"position": 0.99, "anchors": [(0, 0), (0, 0)]})
-        self.labels: list[pg.TextItem] = []
         for item in (self.low_item, self.high_item):
             self.plot_item.addItem(item)
         self.plot_item.addItem(self.base_line, ignoreBounds=True)
@@ -36,33 +35,17 @@ class SensitivityChart(ChartBase):
         self._result = None
 
     # -- public
-    def show_result(self, result) -> None:
-        self._replay = ("show_result", result)
-        if result is None:
-            self._message("No data: no result yet")
-            return
-        if not result.projection.ok:
-            self._message("No data: " + ("; ".join(result.projection.errors) or "the projection is empty"))
-            return
-        if not result.sensitivity:
-            self._message("No data: sensitivity was not computed for this result")
-            return
-        self._result = result
-        self._update()
-        self._show_plot()
+    def _problem(self, result) -> str | None:
+        problem = super()._problem(result)
+        if problem is None and not result.sensitivity:
+            return "sensitivity was not computed for this result"
+        return problem
 
     def rows(self) -> list[tuple[str, float, float, float]]:
         """(input, low, base, high) from top to bottom, as drawn."""
         return [(b.input, float(b.low_cost), float(b.base_cost), float(b.high_cost)) for b in self._bars]
 
     # -- drawing
-    def _label(self, index: int) -> pg.TextItem:
-        while len(self.labels) <= index:
-            item = pg.TextItem(anchor=(0, 0.5))
-            self.plot_item.addItem(item, ignoreBounds=True)
-            self.labels.append(item)
-        return self.labels[index]
-
     def _update(self) -> None:
         c = self.colors
         # Sort here as well as in core: the chart's promise is "largest impact on top".
@@ -86,14 +69,17 @@ class SensitivityChart(ChartBase):
         pad = span * 0.03
         index = 0
         for y, low, high in zip(ys, lows, highs):
-            for value, color in ((low, c.series_color(0)), (high, c.series_color(1))):
-                label = self._label(index)
+            for value, other in ((low, high), (high, low)):
+                label = self._pooled_label(index, (0, 0.5))
                 index += 1
                 right = value >= base
                 label.setAnchor((0, 0.5) if right else (1, 0.5))
                 label.setPos(value + (pad if right else -pad), y)
                 label.setText(money_short(value))
-                label.setColor(c.foreground)
+                # Both ends on one side (e.g. fewer prompt tokens lose caching): the shorter bar's
+                # label sits on the longer bar, so it takes the background colour to stay readable.
+                covered = (other >= base) == right and abs(other - base) > abs(value - base) + pad
+                label.setColor(c.background if covered else c.foreground)
                 label.show()
         for label in self.labels[index:]:
             label.hide()

@@ -43,19 +43,6 @@ class SpendChart(ChartBase):
         self._series: list[tuple[str, pg.PlotDataItem, list[float]]] = []
 
     # -- public
-    def show_result(self, result) -> None:
-        """Update every line from a PlanResult (None or a failed projection shows a message)."""
-        self._replay = ("show_result", result)
-        if result is None:
-            self._message("No data: no result yet")
-            return
-        if not result.projection.ok:
-            self._message("No data: " + ("; ".join(result.projection.errors) or "the projection is empty"))
-            return
-        self._result = result
-        self._update()
-        self._show_plot()
-
     @property
     def budget_value(self) -> float | None:
         return self.budget_line.value() if self.budget_line.isVisible() else None

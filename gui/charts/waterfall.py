@@ -38,7 +38,6 @@ class WaterfallChart(ChartBase):
     def _build(self) -> None:
         self.bars_item = pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH)
         self.connector_item = pg.PlotDataItem(connect="pairs")
-        self.labels: list[pg.TextItem] = []
         for item in (self.connector_item, self.bars_item):
             self.plot_item.addItem(item)
         self.legend.hide()
@@ -48,19 +47,11 @@ class WaterfallChart(ChartBase):
         self._result = None
 
     # -- public
-    def show_result(self, result) -> None:
-        self._replay = ("show_result", result)
-        if result is None:
-            self._message("No data: no result yet")
-            return
-        falls = result.waterfall
-        if falls.errors or not result.baseline.ok:
-            errors = falls.errors or result.baseline.errors
-            self._message("No data: " + ("; ".join(errors) or "the baseline cannot be priced"))
-            return
-        self._result = result
-        self._update()
-        self._show_plot()
+    def _problem(self, result) -> str | None:
+        # the waterfall only needs the baseline: it explains a plan even when levers break it
+        if result.waterfall.errors or not result.baseline.ok:
+            return "; ".join(result.waterfall.errors or result.baseline.errors) or "the baseline cannot be priced"
+        return None
 
     def bars(self) -> list[WaterfallBar]:
         """The bars as drawn (for tests and the report)."""
@@ -82,13 +73,6 @@ class WaterfallChart(ChartBase):
         bars.append(WaterfallBar("Optimized", 0.0, float(w.optimized), "total", float(w.optimized)))
         self._titles.append("Optimized (all enabled levers)")
         return bars
-
-    def _label(self, index: int) -> pg.TextItem:
-        while len(self.labels) <= index:
-            item = pg.TextItem(anchor=(0.5, 1))
-            self.plot_item.addItem(item, ignoreBounds=True)
-            self.labels.append(item)
-        return self.labels[index]
 
     def _update(self) -> None:
         c = self.colors
@@ -112,7 +96,7 @@ class WaterfallChart(ChartBase):
         self.connector_item.setPen(pg.mkPen(c.muted, width=1, style=Qt.PenStyle.DashLine))
         baseline = bars[0].amount
         for i, bar in enumerate(bars):
-            label = self._label(i)
+            label = self._pooled_label(i, (0.5, 1))
             if bar.kind == "total":
                 text = money_short(bar.amount)
                 if i == len(bars) - 1 and baseline > 0 and len(bars) > 2:
