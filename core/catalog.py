@@ -415,8 +415,8 @@ def load_catalog_file(path: Path | str, origin: str = "bundled") -> tuple[Catalo
     data_file = str(path)
     try:
         raw = Path(path).read_bytes()
-    except OSError as exc:
-        return Catalog({}), [LoadError(data_file, None, "", f"cannot read file: {exc.strerror or exc}")]
+    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
+        return Catalog({}), [LoadError(data_file, None, "", f"cannot read file: {getattr(exc, 'strerror', None) or exc}")]
     return parse_catalog(raw, data_file, origin)
 
 

@@ -799,9 +799,9 @@ def read_price_file(path: Path | str, fmt: str = "auto") -> ImportResult:
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_IMPORT_BYTES + 1)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
         return ImportResult(name, "unknown", {},
-                            (LoadError(name, None, "", f"cannot read file: {exc.strerror or exc}"),))
+                            (LoadError(name, None, "", f"cannot read file: {getattr(exc, 'strerror', None) or exc}"),))
     return parse_price_bytes(raw, name, fmt)
 
 

@@ -255,8 +255,8 @@ def parse_scenario(text: str | bytes, file: str) -> tuple[Scenario | None, list[
 def load_scenario(path: Path | str) -> tuple[Scenario | None, list[LoadError]]:
     try:
         raw = Path(path).read_bytes()
-    except OSError as exc:
-        return None, [LoadError(str(path), None, "", f"cannot read file: {exc.strerror or exc}")]
+    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
+        return None, [LoadError(str(path), None, "", f"cannot read file: {getattr(exc, 'strerror', None) or exc}")]
     return parse_scenario(raw, str(path))
 
 

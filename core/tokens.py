@@ -317,8 +317,8 @@ def read_text_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES
         raise
     except IsADirectoryError:
         raise TextFileError(f"{path} is a directory, not a file") from None
-    except OSError as exc:
-        raise TextFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
+        raise TextFileError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     return decode_text_bytes(data, str(path), max_bytes)
 
 

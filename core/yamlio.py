@@ -112,8 +112,8 @@ def read_yaml_file(path, *, label: str | None = None) -> tuple[Any, list[LoadErr
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_YAML_BYTES + 1)
-    except OSError as exc:
-        return None, [LoadError(name, None, "", f"cannot read file: {exc.strerror or exc}")]
+    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
+        return None, [LoadError(name, None, "", f"cannot read file: {getattr(exc, 'strerror', None) or exc}")]
     return parse_yaml(raw, name)
 
 

@@ -92,8 +92,8 @@ def write_csv(path: str, result) -> None:
                                  "" if r.budget is None else str(r.budget),
                                  "" if r.headroom is None else str(r.headroom),
                                  *[str(r.by_token_type.get(t, 0)) for t in TOKEN_TYPES]])
-    except OSError as exc:
-        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
+        raise CliError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def run(args) -> int:
