@@ -50,13 +50,26 @@ def used_models(scenario: Scenario, catalog: Catalog):
     return [m for mid in scenario.model_ids() if (m := catalog.get(mid)) is not None]
 
 
+def calibration_factors() -> dict[str, Decimal]:
+    """The user's per-model count corrections (an unreadable file means none), as Decimals."""
+    from core import calibration
+
+    stored, _errors = calibration.load()
+    return {mid: Decimal(c.billed_tokens) / Decimal(c.estimate_tokens)
+            for mid, c in stored.items() if c.estimate_tokens > 0}
+
+
 def evaluate(scenario: Scenario, catalog: Catalog, tokens: TokenTable, *,
-             with_sensitivity: bool = True, today: date | None = None) -> PlanResult:
-    """Pure: projection, baseline, comparisons, waterfall, sensitivity and the inverse solve."""
-    inputs = scenario.plan_inputs(tokens)
+             with_sensitivity: bool = True, today: date | None = None,
+             token_factors: dict[str, Decimal] | None = None) -> PlanResult:
+    """Pure: projection, baseline, comparisons, waterfall, sensitivity and the inverse solve.
+
+    `token_factors` calibrates estimated counts per model (see `calibration_factors`).
+    """
+    inputs = scenario.plan_inputs(tokens, token_factors=token_factors)
     projection = project(catalog, inputs)
     baseline = project(catalog, with_levers(inputs, inputs.levers.only(())))
-    comparisons = {mid: project(catalog, scenario.plan_inputs(tokens, primary=mid))
+    comparisons = {mid: project(catalog, scenario.plan_inputs(tokens, primary=mid, token_factors=token_factors))
                    for mid in scenario.comparison_models if mid != scenario.primary_model}
     falls = waterfall(catalog, inputs)
     bars = sensitivity(catalog, inputs) if with_sensitivity and projection.ok else ()

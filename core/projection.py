@@ -36,6 +36,9 @@ class PlanInputs:
     workload: Workload
     tokens: TokenTable
     perturbation: Perturbation = field(default_factory=Perturbation)
+    # Per-model corrections of estimated counts from billed counts (core/calibration.py);
+    # exact tokenizers are never scaled.
+    token_factors: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +138,11 @@ class _Pricer:
             self._models[model_id] = _scaled_rate_model(model, self.inputs.perturbation)
         return self._models[model_id]
 
+    def token_factor(self, model: Model) -> Decimal:
+        if model.exact_tokens:
+            return ONE
+        return self.inputs.token_factors.get(model.id, ONE)
+
     def warn(self, text: str) -> None:
         if text not in self.warnings:
             self.warnings.append(text)
@@ -144,7 +152,8 @@ class _Pricer:
         spec = self.prompts[s.prompt]
         tokens = self.inputs.tokens
         p = self.inputs.perturbation
-        prompt_tokens = int((Decimal(tokens.tokens(s.prompt, model.tokenizer)) * p.input_tokens).to_integral_value())
+        scale = p.input_tokens * self.token_factor(model)
+        prompt_tokens = int((Decimal(tokens.tokens(s.prompt, model.tokenizer)) * scale).to_integral_value())
         output = Decimal(spec.output_tokens) * p.output_tokens
         if s.output_cap is not None:
             output = min(output, Decimal(s.output_cap))
@@ -158,7 +167,7 @@ class _Pricer:
             self.warn(f"{model.id}: no cached-input price, so caching does not apply to it")
             return [(ONE, plain)]
         if s.cache_prefix_share is None:
-            prefix = int((Decimal(tokens.prefix_tokens.get(model.tokenizer, 0)) * p.input_tokens).to_integral_value())
+            prefix = int((Decimal(tokens.prefix_tokens.get(model.tokenizer, 0)) * scale).to_integral_value())
         else:
             prefix = int((Decimal(prompt_tokens) * s.cache_prefix_share).to_integral_value())
         cached, note = cacheable_tokens(model, prompt_tokens, prefix)

@@ -42,10 +42,11 @@ class Scenario:
             ids.append(self.levers.distillation.student_model_id)
         return tuple(dict.fromkeys(ids))
 
-    def plan_inputs(self, tokens: TokenTable, primary: str | None = None):
+    def plan_inputs(self, tokens: TokenTable, primary: str | None = None, token_factors=None):
         from core.projection import PlanInputs
 
-        return PlanInputs(self.prompts, primary or self.primary_model, self.levers, self.workload, tokens)
+        return PlanInputs(self.prompts, primary or self.primary_model, self.levers, self.workload, tokens,
+                          token_factors=dict(token_factors or {}))
 
 
 # --- reading --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.catalog import Catalog
-from core.evaluate import PlanResult, count_scenario, evaluate, tokenizers_for
+from core.evaluate import PlanResult, calibration_factors, count_scenario, evaluate, tokenizers_for
 from core.scenario import Scenario
 from core.workload import PromptSpec, TokenTable
 from gui.validation import check_scenario, to_decimal
@@ -51,6 +51,7 @@ class ScenarioController(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._catalog = catalog
+        self.token_factors = calibration_factors()  # the user's billed-count calibrations
         self._scenario = scenario or Scenario()
         self._count = counter or default_count
         self._generation = 0
@@ -118,6 +119,12 @@ class ScenarioController(QObject):
         self._undo.clear()
         self._redo.clear()
         self.scenario_replaced.emit(scenario)
+        self.recompute_now()
+
+    def reload_calibration(self) -> None:
+        """After a calibration was recorded or reset: counts shown and priced with the new factors."""
+        self.token_factors = calibration_factors()
+        self.counts_ready.emit(self._counts)
         self.recompute_now()
 
     def set_catalog(self, catalog: Catalog) -> None:
@@ -352,7 +359,8 @@ class ScenarioController(QObject):
     def _evaluate(self, gen: int, snap: Scenario, table: TokenTable) -> None:
         try:
             # Sensitivity re-projects the plan ~20 times (≈45 ms on the demo): it follows on the worker.
-            result = evaluate(snap, self._catalog, table, with_sensitivity=False)
+            result = evaluate(snap, self._catalog, table, with_sensitivity=False,
+                              token_factors=self.token_factors)
         except Exception as exc:  # a bug in core must not take the window down; keep the last result
             self.error_raised.emit(f"could not compute the plan: {exc}")
             return
@@ -379,7 +387,7 @@ class ScenarioController(QObject):
             raise _Stale
         from core.analysis import sensitivity
 
-        return sensitivity(self._catalog, snap.plan_inputs(table))
+        return sensitivity(self._catalog, snap.plan_inputs(table, token_factors=self.token_factors))
 
     def _set_busy(self, busy: bool, message: str) -> None:
         if busy != self._busy or busy:

@@ -182,7 +182,7 @@ class MainWindow(QMainWindow):
         from gui.selfhost_job import summary
 
         est, be = payload
-        self.charts.show_breakeven(be)
+        self.charts.show_breakeven(payload)  # the pair: the legend names the model and GPU
         self.levers.selfhost.show_estimate(summary(est, be), "good" if be.savings_usd_per_month > 0 else "")
 
     def show_error(self, text: str) -> None:

@@ -236,7 +236,7 @@ class WindowActions:
         dialog = PricesDialog(self.c.catalog, self.w)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(lambda _path: self.reload_catalog())
-        dialog.calibration_changed.connect(lambda _model: self.c.recompute_now())
+        dialog.calibration_changed.connect(lambda _model: self.c.reload_calibration())
         dialog.show()
         self.prices_dialog = dialog
 

@@ -16,6 +16,12 @@ def _private_caches(tmp_path_factory):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _private_app_data(tmp_path_factory, monkeypatch):
+    """User overrides, calibrations and autosaves go to a fresh folder: never the real app-data."""
+    monkeypatch.setenv("TOKEN_BUDGET_DATA_DIR", str(tmp_path_factory.mktemp("app-data")))
+
+
 class NetworkBlocked(RuntimeError):
     """Raised when code under test tries to open a network connection."""
 

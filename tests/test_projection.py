@@ -165,3 +165,13 @@ def test_spend_is_monotonic_in_traffic(rpd, extra, growth, horizon):
     low = project(CATALOG, plan(rpd=rpd, growth=growth, horizon=horizon))
     high = project(CATALOG, plan(rpd=rpd + extra, growth=growth, horizon=horizon))
     assert all(D(0) <= a.cost <= b.cost for a, b in zip(low.months, high.months))
+
+
+def test_calibration_scales_estimated_counts_only():
+    prompts = (PromptSpec("p", text="x" * 40_000, output_tokens=0),)
+    base = plan("gemini-3.1-pro-preview", prompts=prompts, horizon=1)
+    calibrated = replace(base, token_factors={"gemini-3.1-pro-preview": D("1.1"), "gpt-5": D("2")})
+    # the fake counter counts characters: 40,000 tokens, x1.1 = 44,000 at $2/1M, 28 days x 100
+    assert project(CATALOG, calibrated).months[0].cost == D(2800) * D(44_000) * 2 / 10**6
+    exact = replace(calibrated, primary_model="gpt-5")
+    assert project(CATALOG, exact).total == project(CATALOG, replace(base, primary_model="gpt-5")).total

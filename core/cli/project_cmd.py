@@ -97,12 +97,12 @@ def write_csv(path: str, result) -> None:
 
 
 def run(args) -> int:
-    from core.evaluate import count_scenario, evaluate
+    from core.evaluate import calibration_factors, count_scenario, evaluate
 
     scenario = _load(args)
     catalog = load_catalog_or_fail()
     tokens = count_scenario(scenario, catalog)
-    result = evaluate(scenario, catalog, tokens)
+    result = evaluate(scenario, catalog, tokens, token_factors=calibration_factors())
     if not result.projection.ok:
         raise CliError("; ".join(result.projection.errors))
     if args.csv:

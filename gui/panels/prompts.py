@@ -342,6 +342,11 @@ class PromptsPanel(QWidget):
         for i, model_id in enumerate((s.primary_model, *s.comparison_models)):
             model = self.controller.catalog.get(model_id)
             count = self.controller.counts.get((p.name, model.tokenizer)) if model else None
+            factor = self.controller.token_factors.get(model_id) if model else None
+            if count is not None and factor is not None and not count.exact:
+                from core.calibration import calibrated
+
+                count = calibrated(count, float(factor))
             label = "counting…" if count is None else count.label
             name = f"<b>{model_id}</b>" if i == 0 else model_id
             parts.append(f"{name}: {label}")
