@@ -93,7 +93,7 @@ scenario = Scenario(
         distillation=DistillationLever(enabled=False, student_model_id="gpt-4o-mini", share=Decimal("0.3"),
                                        training_tokens=20_000_000),
         output_trim=OutputTrimLever(enabled=False, cap_tokens=600, reduce_pct=Decimal(15)),
-        selfhost=SelfHostLever(enabled=False, open_model="llama-3.1-70b", accelerator="h100",
+        selfhost=SelfHostLever(enabled=True, open_model="llama-3.1-70b", accelerator="h100",
                                weight_quant="fp8", kv_dtype="fp8", utilization=Decimal("0.6"),
                                peak_concurrency=32),
     ),
