@@ -102,6 +102,8 @@ class BreakEvenChart(ChartBase):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, left_axis=LogMoneyAxis("left"), bottom_axis=VolumeAxis("bottom"))
+        # Bottom-right is the empty corner of a log-log cost chart; top-left holds the labels.
+        self.legend.setOffset((-8, -6))
         self.show_breakeven(None)
 
     def _build(self) -> None:
