@@ -121,6 +121,11 @@ def print_report(result) -> None:
     for (name, tok), n in sorted(result.tokens.prompt_tokens.items()):
         exact = "exact" if result.tokens.exact.get(tok) else "estimate"
         print(f"  prompt {name!r}: {n:,} tokens ({tok}, {exact})")
+    for tok, n in sorted(result.tokens.prefix_tokens.items()):
+        if n:
+            sizes = [v for (_name, t), v in result.tokens.prompt_tokens.items() if t == tok and v]
+            share = f", {n / max(sizes):.0%}–{n / min(sizes):.0%} of each prompt" if sizes else ""
+            print(f"  shared (cacheable) prefix: {n:,} tokens ({tok}{share})")
     print()
     budget = s.workload.budget_per_month
     rows = [[r.month.strftime("%Y-%m"), f"{r.requests:,.0f}", _money(r.cost),
