@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from core.yamlio import (MAX_PRICE_PER_MTOK, FieldError, LineDict, LoadError, parse_yaml,
-                         read_yaml_file, to_date, to_decimal, to_int, to_str)
+                         read_limited, read_yaml_file, to_date, to_decimal, to_int, to_str)
 
 SCHEMA_VERSION = 1
 RATE_KEYS = ("input", "cached_input", "cache_write_5m", "cache_write_1h", "output")
@@ -413,10 +413,9 @@ def parse_catalog(text: str | bytes, file: str, origin: str = "bundled") -> tupl
 
 def load_catalog_file(path: Path | str, origin: str = "bundled") -> tuple[Catalog, list[LoadError]]:
     data_file = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
-        return Catalog({}), [LoadError(data_file, None, "", f"cannot read file: {getattr(exc, 'strerror', None) or exc}")]
+    raw, errors = read_limited(path, label=data_file)  # an oversized file is never read whole
+    if raw is None:
+        return Catalog({}), errors
     return parse_catalog(raw, data_file, origin)
 
 

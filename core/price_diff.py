@@ -15,7 +15,7 @@ from core.catalog import (RATE_KEYS, SCHEMA_VERSION, Catalog, LongContextTier, M
                           Rates, parse_catalog, parse_model)
 from core.price_import import (ALL_FIELDS, BATCH_FIELD, RATE_FIELDS, THRESHOLD_FIELD, TIER_PREFIX,
                                ImportedModel, ImportResult)
-from core.yamlio import LoadError, parse_yaml
+from core.yamlio import LoadError, parse_yaml, read_limited
 
 TOLERANCE = Decimal("0.01")  # a relative difference above 1% is a disagreement
 
@@ -646,10 +646,9 @@ def apply_accepted(diff_items: Iterable[DiffItem], accepted_keys: Iterable[str],
     raw_entries: list[Any] = []  # as parsed (LineDicts, so the loader can name lines)
     header: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
     if path.exists():
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            return None, [LoadError(name, None, "", f"cannot read the user file: {exc.strerror or exc}")]
+        raw, errors = read_limited(path, label=name)  # an oversized file is never read whole
+        if raw is None:
+            return None, errors
         data, errors = parse_yaml(raw, name)
         if errors:
             return None, errors + [LoadError(name, None, "", "the user file has errors; nothing was "

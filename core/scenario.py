@@ -1,6 +1,8 @@
 """A whole plan (prompts, models, levers, workload, budget) as one frozen value, with YAML load/save."""
 from __future__ import annotations
 
+import re
+import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -13,11 +15,15 @@ from core.atomicio import atomic_write_text  # re-exported: callers save through
 from core.levers import (BatchLever, CachingLever, DistillationLever, Levers, OutputTrimLever,
                          RoutingLever, SelfHostLever)
 from core.workload import MAX_HORIZON_MONTHS, PromptSpec, TokenTable, Workload
-from core.yamlio import (FieldError, LineDict, LoadError, parse_yaml, to_date, to_decimal, to_int,
-                         to_str)
+from core.yamlio import (FieldError, LineDict, LoadError, parse_yaml, read_limited, to_date, to_decimal,
+                         to_int, to_str)
 
 SCHEMA_VERSION = 1
-MAX_PROMPT_CHARS = 20_000_000
+MAX_PROMPT_CHARS = 20_000_000  # ~5M tokens: above every context window; pastes and files beyond are refused
+# Scenario files carry whole prompts, so they may be far larger than catalogs; the YAML node limit
+# (core.yamlio.MAX_YAML_NODES) still bounds their structure. Astral characters (emoji) are written
+# as 10-character escapes, hence the headroom over MAX_PROMPT_CHARS.
+MAX_SCENARIO_BYTES = 256_000_000
 
 
 @dataclass(frozen=True)
@@ -247,17 +253,16 @@ def scenario_from_data(data: Any, file: str) -> tuple[Scenario | None, list[Load
 
 
 def parse_scenario(text: str | bytes, file: str) -> tuple[Scenario | None, list[LoadError]]:
-    data, errors = parse_yaml(text, file)
+    data, errors = parse_yaml(text, file, max_bytes=MAX_SCENARIO_BYTES)
     if errors:
         return None, errors
     return scenario_from_data(data, file)
 
 
 def load_scenario(path: Path | str) -> tuple[Scenario | None, list[LoadError]]:
-    try:
-        raw = Path(path).read_bytes()
-    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
-        return None, [LoadError(str(path), None, "", f"cannot read file: {getattr(exc, 'strerror', None) or exc}")]
+    raw, errors = read_limited(path, MAX_SCENARIO_BYTES)  # an oversized file is never read whole
+    if raw is None:
+        return None, errors
     return parse_scenario(raw, str(path))
 
 
@@ -324,7 +329,8 @@ def scenario_to_data(s: Scenario) -> dict[str, Any]:
     }
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's emitter writes a 10 MB prompt in ~0.1 s; the pure-Python one takes seconds.
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     pass
 
 
@@ -336,8 +342,47 @@ def _str_presenter(dumper: yaml.SafeDumper, value: str):
 _Dumper.add_representer(str, _str_presenter)
 
 
+# Big prompt texts bypass the emitter: it holds the GIL while it writes one scalar (~10 ns a
+# character, so an autosave of a 20 MB prompt on a worker thread would freeze the window for a
+# fifth of a second) and escapes every emoji as 10 characters. A literal block scalar with an
+# explicit indentation indicator holds any text made only of YAML-printable characters without a
+# single escape, so those texts are written as one, by string operations that take milliseconds.
+LITERAL_BLOCK_MIN_CHARS = 65_536
+_NOT_LITERAL = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+                          "\U00010000-\U0010ffff]")
+
+
+def _literal_safe(text: str, chunk: int = 1 << 20) -> bool:
+    # Searched a megabyte at a time: between chunks another thread (the UI) can take the GIL.
+    return not any(_NOT_LITERAL.search(text, start, start + chunk) for start in range(0, len(text), chunk))
+
+
+def _literal_block(text: str, indent: str) -> str:
+    """`text` as a literal block scalar whose lines start with `indent` (after the `key: `)."""
+    chomp = "-" if not text.endswith("\n") else ("+" if text.endswith("\n\n") or text == "\n" else "")
+    body = text[:-1] if text.endswith("\n") else text
+    # "|2": the content sits two columns right of the key, so a first line starting with spaces
+    # cannot be mistaken for indentation.
+    return f"|2{chomp}\n{indent}" + body.replace("\n", "\n" + indent)
+
+
 def dump_scenario(s: Scenario) -> str:
-    return yaml.dump(scenario_to_data(s), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    data = scenario_to_data(s)
+    blocks: dict[str, str] = {}
+    for item in data["prompts"]:
+        text = item.get("text", "")
+        if len(text) >= LITERAL_BLOCK_MIN_CHARS and _literal_safe(text):
+            token = f"tb-literal-{uuid.uuid4().hex}"
+            blocks[token] = text
+            item["text"] = token
+    out = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    for token, text in blocks.items():
+        at = out.index(token)  # a plain scalar on its own "text: <token>" line
+        line_start = out.rindex("\n", 0, at) + 1
+        key_column = len(out[line_start:at]) - len(out[line_start:at].lstrip(" -"))
+        indent = " " * (key_column + 2)
+        out = out[:at] + _literal_block(text, indent) + out[at + len(token):]
+    return out
 
 
 def save_scenario(s: Scenario, path: Path | str) -> None:

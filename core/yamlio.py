@@ -9,8 +9,20 @@ from typing import Any
 
 import yaml
 
-MAX_YAML_BYTES = 5_000_000
+MAX_YAML_BYTES = 5_000_000  # catalogs, hardware tables, price files: far above any real one
 MAX_ALIASES = 50  # anchors are legitimate, but a "billion laughs" document needs many aliases
+MAX_YAML_NODES = 200_000  # the bundled catalog has ~2,700; bounds memory whatever the file size
+
+MAX_FIELD_CHARS = 200
+MAX_REASON_CHARS = 500
+
+# libyaml (PyYAML's C extension) does the character-level scanning when it is installed: 50-100×
+# faster than the pure-Python scanner on big prompt texts. Composing stays in Python either way,
+# so the alias and node limits below apply to both.
+try:
+    from yaml._yaml import CParser as _CParser  # the binding yaml.CSafeLoader is built on
+except ImportError:  # PyYAML without libyaml: the pure-Python scanner, same results, slower
+    _CParser = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +33,14 @@ class LoadError:
     line: int | None
     field: str
     reason: str
+
+    def __post_init__(self) -> None:
+        # A hostile file can put megabytes into a key or value; messages quote them, so they are
+        # capped here, where every loader's errors pass, and a dialog never chokes on one.
+        for name, limit in (("field", MAX_FIELD_CHARS), ("reason", MAX_REASON_CHARS)):
+            text = getattr(self, name)
+            if isinstance(text, str) and len(text) > limit:
+                object.__setattr__(self, name, text[:limit - 1] + "…")
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -38,12 +58,8 @@ class LineDict(dict):
         return getattr(self, "key_lines", {}).get(key, self.line)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that records line numbers and refuses alias bombs."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._aliases = 0
+class _LimitedComposer(yaml.composer.Composer):
+    """Composer that refuses alias bombs and documents with an absurd number of nodes."""
 
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
@@ -53,7 +69,28 @@ class _Loader(yaml.SafeLoader):
                 raise yaml.YAMLError(
                     f"line {event.start_mark.line + 1}: more than {MAX_ALIASES} aliases "
                     "(refused: possible alias bomb)")
+        else:
+            self._nodes += 1
+            if self._nodes > MAX_YAML_NODES:
+                event = self.peek_event()
+                raise yaml.YAMLError(
+                    f"line {event.start_mark.line + 1}: more than {MAX_YAML_NODES:,} values "
+                    "(refused: too large for a data file)")
         return super().compose_node(parent, index)
+
+    # A date like 2026-02-30 or an integer beyond Python's digit limit would otherwise abort the
+    # whole file with no line number; as text they reach the field checks, which name line and field.
+    def construct_lenient_timestamp(self, node):
+        try:
+            return self.construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+    def construct_lenient_int(self, node):
+        try:
+            return self.construct_yaml_int(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
 
     def construct_line_mapping(self, node: yaml.MappingNode) -> LineDict:
         self.flatten_mapping(node)
@@ -72,53 +109,111 @@ class _Loader(yaml.SafeLoader):
         return result
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                        _Loader.construct_line_mapping)
+class _PyLoader(_LimitedComposer, yaml.SafeLoader):
+    """SafeLoader (pure Python) that records line numbers and enforces the limits."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = self._nodes = 0
 
 
-def parse_yaml(text: str | bytes, file: str) -> tuple[Any, list[LoadError]]:
-    """Parse one YAML document safely. Returns (data or None, errors)."""
+_Loader: type = _PyLoader
+if _CParser is not None:
+    class _CLoader(_LimitedComposer, _CParser, yaml.constructor.SafeConstructor,  # type: ignore[misc, valid-type]
+                   yaml.resolver.Resolver):
+        """libyaml's parser emits events; the Python composer above builds (and limits) the nodes;
+        SafeConstructor builds only plain data (no arbitrary objects, ever)."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self._aliases = self._nodes = 0
+
+    _Loader = _CLoader
+
+for _cls in {_PyLoader, _Loader}:
+    _cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LimitedComposer.construct_line_mapping)
+    _cls.add_constructor("tag:yaml.org,2002:timestamp", _LimitedComposer.construct_lenient_timestamp)
+    _cls.add_constructor("tag:yaml.org,2002:int", _LimitedComposer.construct_lenient_int)
+
+
+def _too_large(file: str, max_bytes: int) -> LoadError:
+    return LoadError(file, None, "", f"file is larger than {max_bytes:,} bytes")
+
+
+def parse_yaml(text: str | bytes, file: str, *, max_bytes: int = MAX_YAML_BYTES,
+               pure_python: bool = False) -> tuple[Any, list[LoadError]]:
+    """Parse one YAML document safely (SafeConstructor only, size, alias and node limits).
+
+    Returns (data or None, errors). `pure_python` skips libyaml (tests compare the two paths).
+    """
     if isinstance(text, bytes):
-        if len(text) > MAX_YAML_BYTES:
-            return None, [LoadError(file, None, "", f"file is larger than {MAX_YAML_BYTES:,} bytes")]
+        if len(text) > max_bytes:
+            return None, [_too_large(file, max_bytes)]
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             return None, [LoadError(file, None, "", f"not UTF-8 text (bad byte at offset {exc.start})")]
-    if len(text) > MAX_YAML_BYTES:
-        return None, [LoadError(file, None, "", f"file is larger than {MAX_YAML_BYTES:,} bytes")]
+    if len(text) > max_bytes:
+        return None, [_too_large(file, max_bytes)]
     if "\x00" in text:
         return None, [LoadError(file, None, "", "binary data (NUL byte), not a YAML text file")]
     loader = None
     try:
         # The reader validates characters in its constructor, so it belongs inside the try.
-        loader = _Loader(text)
+        loader = (_PyLoader if pure_python else _Loader)(text)
         return loader.get_single_data(), []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         reason = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
         return None, [LoadError(file, line, "", f"invalid YAML: {reason}")]
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError, MemoryError) as exc:
         return None, [LoadError(file, None, "", f"invalid YAML: {exc}"[:300])]
     finally:
         if loader is not None:
             loader.dispose()
 
 
-def read_yaml_file(path, *, label: str | None = None) -> tuple[Any, list[LoadError]]:
-    """Read and parse a YAML file; an unreadable file is an error value, not an exception."""
+def read_limited(path, max_bytes: int = MAX_YAML_BYTES, *, label: str | None = None
+                 ) -> tuple[bytes | None, list[LoadError]]:
+    """At most max_bytes + 1 bytes of a file (one more tells "too large" apart from "just fits").
+
+    An oversized file is refused without reading it all; an unreadable one is an error value.
+    """
     name = label or str(path)
     try:
         with open(path, "rb") as handle:
-            raw = handle.read(MAX_YAML_BYTES + 1)
+            raw = handle.read(max_bytes + 1)
     except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
         return None, [LoadError(name, None, "", f"cannot read file: {getattr(exc, 'strerror', None) or exc}")]
-    return parse_yaml(raw, name)
+    if len(raw) > max_bytes:
+        return None, [_too_large(name, max_bytes)]
+    return raw, []
+
+
+def read_yaml_file(path, *, label: str | None = None,
+                   max_bytes: int = MAX_YAML_BYTES) -> tuple[Any, list[LoadError]]:
+    """Read and parse a YAML file; an unreadable file is an error value, not an exception."""
+    name = label or str(path)
+    raw, errors = read_limited(path, max_bytes, label=name)
+    if raw is None:
+        return None, errors
+    return parse_yaml(raw, name, max_bytes=max_bytes)
 
 
 class FieldError(ValueError):
     """A field value that cannot be accepted; the message is shown to the user."""
+
+
+def brief(value: Any, limit: int = 60) -> str:
+    """repr() of a value for a message, cut to `limit` characters (a field may hold megabytes)."""
+    if isinstance(value, str) and len(value) > limit:
+        return repr(value[:limit]) + f"… ({len(value):,} characters)"
+    text = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 MAX_PRICE_PER_MTOK = Decimal("100000")
@@ -127,40 +222,43 @@ MAX_PRICE_PER_MTOK = Decimal("100000")
 def to_decimal(value: Any, *, maximum: Decimal | None = None, allow_negative: bool = False) -> Decimal:
     """A finite Decimal from a YAML scalar (strings preferred; ints and floats accepted)."""
     if isinstance(value, bool) or value is None:
-        raise FieldError(f"expected a number, got {value!r}")
+        raise FieldError(f"expected a number, got {brief(value)}")
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise FieldError(f"expected a finite number, got {value!r}")
+            raise FieldError(f"expected a finite number, got {brief(value)}")
         value = repr(value)  # shortest repr round-trips, so 0.1 becomes exactly Decimal("0.1")
     if isinstance(value, (int, str)):
         try:
             result = Decimal(str(value).strip())
         except InvalidOperation:
-            raise FieldError(f"expected a number, got {value!r}") from None
+            raise FieldError(f"expected a number, got {brief(value)}") from None
     else:
         raise FieldError(f"expected a number, got {type(value).__name__}")
     if not result.is_finite():
-        raise FieldError(f"expected a finite number, got {value!r}")
+        raise FieldError(f"expected a finite number, got {brief(value)}")
     if result < 0 and not allow_negative:
-        raise FieldError(f"must not be negative, got {value!r}")
+        raise FieldError(f"must not be negative, got {brief(value)}")
     if maximum is not None and abs(result) > maximum:
-        raise FieldError(f"{value!r} is implausibly large (limit {maximum})")
+        raise FieldError(f"{brief(value)} is implausibly large (limit {maximum})")
     return result
 
 
 def to_int(value: Any, *, minimum: int = 0, maximum: int = 10**12) -> int:
     """A bounded int from a YAML scalar; floats with a fractional part are refused."""
     if isinstance(value, bool) or value is None:
-        raise FieldError(f"expected a whole number, got {value!r}")
+        raise FieldError(f"expected a whole number, got {brief(value)}")
     if isinstance(value, float):
         if not math.isfinite(value) or value != int(value):
-            raise FieldError(f"expected a whole number, got {value!r}")
+            raise FieldError(f"expected a whole number, got {brief(value)}")
         value = int(value)
     if isinstance(value, str):
+        digits = value.replace("_", "").replace(",", "").strip()
+        if len(digits) > 30 and digits.lstrip("+-").isdigit():
+            raise FieldError(f"{brief(value)} is implausibly large (limit {maximum:,})")
         try:
-            value = int(value.replace("_", "").replace(",", "").strip())
+            value = int(digits)
         except ValueError:
-            raise FieldError(f"expected a whole number, got {value!r}") from None
+            raise FieldError(f"expected a whole number, got {brief(value)}") from None
     if not isinstance(value, int):
         raise FieldError(f"expected a whole number, got {type(value).__name__}")
     if value < minimum:
@@ -179,7 +277,7 @@ def to_date(value: Any) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise FieldError(f"expected a date like 2026-11-26, got {value!r}")
+    raise FieldError(f"expected a date like 2026-11-26, got {brief(value)}")
 
 
 def to_str(value: Any, *, max_len: int = 2000) -> str:

@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +14,8 @@ from typing import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.catalog import app_data_dir
-from core.scenario import Scenario, atomic_write_text, dump_scenario, parse_scenario
+from core.scenario import MAX_SCENARIO_BYTES, Scenario, atomic_write_text, dump_scenario, parse_scenario
+from core.yamlio import read_limited
 
 log = logging.getLogger(__name__)
 
@@ -119,10 +121,13 @@ def recovery_candidates(directory: Path | None = None) -> list[Recovery]:
         if ".corrupt-" in path.name or _lock_alive(_lock_for(path)):
             continue
         try:
-            raw = path.read_bytes()
             saved_at = datetime.fromtimestamp(path.stat().st_mtime)
         except OSError as exc:
             log.warning("cannot read autosave %s: %s", path, exc)
+            continue
+        raw, errors = read_limited(path, MAX_SCENARIO_BYTES)
+        if raw is None:  # unreadable, or too large to be one of ours: left where it is
+            log.warning("cannot read autosave %s: %s", path, "; ".join(map(str, errors)))
             continue
         scenario, errors = parse_scenario(raw, str(path))
         if scenario is None:
@@ -152,6 +157,8 @@ class Autosaver(QObject):
         saver.clean_exit()                          # on quit, once nothing is left unsaved
 
     A crashed session's file is never overwritten: a new session takes another slot while it exists.
+    Timer ticks write on a worker thread (a plan with a 20 MB prompt takes ~0.1 s to serialize and
+    fsync); save_now() itself, and everything that removes the file, first waits for that write.
     """
 
     saved = Signal(object)  # datetime of the write (for "autosaved 14:02" in the status bar)
@@ -165,7 +172,11 @@ class Autosaver(QObject):
         self.interval_s = interval_seconds(interval_s)
         self._timer = QTimer(self)
         self._timer.setInterval(max(1, int(self.interval_s * 1000)))
-        self._timer.timeout.connect(self.save_now)
+        self._timer.timeout.connect(self._tick)
+        self._writer: threading.Thread | None = None
+        self._written: tuple[Scenario, Exception | None] | None = None  # set by the writer
+        self._poll = QTimer(self, interval=20)
+        self._poll.timeout.connect(self._collect)
         self._last: Scenario | None = None  # what is safe on disk (autosave or the user's own file)
         self.path: Path | None = None
         self._lock: Path | None = None
@@ -199,31 +210,79 @@ class Autosaver(QObject):
         return self._timer.isActive()
 
     # -- saving
-    def save_now(self) -> bool:
-        """Write the scenario if it changed since the last write; True when a file was written."""
+    def _changed(self) -> Scenario | None:
+        """The scenario to write, or None when there is nothing new."""
         if self.path is None:
-            return False
+            return None
         try:
             scenario = self._source()
         except Exception as exc:  # a source bug must not stop autosaving forever
             log.exception("autosave source failed")
             self.failed.emit(f"autosave skipped: {exc}")
-            return False
+            return None
         # Frozen dataclass equality: cheap when nothing changed (the same objects compare by identity).
-        if scenario is None or scenario == self._last:
-            return False
+        return None if scenario is None or scenario == self._last else scenario
+
+    @staticmethod
+    def _write(path: Path, scenario: Scenario) -> Exception | None:
         try:
-            atomic_write_text(self.path, dump_scenario(scenario), keep_backup=False)
-        except OSError as exc:
-            self.failed.emit(f"autosave failed: {exc.strerror or exc}")
+            atomic_write_text(path, dump_scenario(scenario), keep_backup=False)
+        except Exception as exc:  # disk full, a lone surrogate that UTF-8 cannot hold, …: reported, never raised
+            return exc
+        return None
+
+    def _done(self, scenario: Scenario, error: Exception | None) -> bool:
+        if error is not None:
+            self.failed.emit(f"autosave failed: {getattr(error, 'strerror', None) or error}")
             return False
         self._last = scenario
         self.last_saved_at = datetime.now()
         self.saved.emit(self.last_saved_at)
         return True
 
+    def save_now(self) -> bool:
+        """Write the scenario now if it changed since the last write; True when a file was written."""
+        self.wait()
+        scenario = self._changed()
+        if scenario is None:
+            return False
+        return self._done(scenario, self._write(self.path, scenario))
+
+    def _tick(self) -> None:
+        """Timer: write on a worker thread, so a huge prompt never freezes typing."""
+        if self._writer is not None:
+            return  # the previous write is still going; the next tick catches up
+        scenario = self._changed()
+        if scenario is None:
+            return
+        path = self.path
+
+        def write() -> None:
+            self._written = (scenario, self._write(path, scenario))
+
+        self._written = None
+        self._writer = threading.Thread(target=write, name="autosave", daemon=True)
+        self._writer.start()
+        self._poll.start()
+
+    def _collect(self) -> None:
+        if self._writer is not None and not self._writer.is_alive():
+            self.wait()
+
+    def wait(self) -> None:
+        """Finish a write in progress (and report it) before the file is touched again."""
+        writer, self._writer = self._writer, None
+        self._poll.stop()
+        if writer is None:
+            return
+        writer.join()
+        if self._written is not None:
+            self._done(*self._written)
+            self._written = None
+
     def mark_clean(self, scenario: Scenario | None = None) -> None:
         """After an explicit save (or opening a file): the user's file holds the work, drop the copy."""
+        self.wait()
         self._last = scenario if scenario is not None else self._source()
         if self.path is not None:
             _remove(self.path)
@@ -231,6 +290,7 @@ class Autosaver(QObject):
     def clean_exit(self) -> None:
         """Quit with nothing left unsaved: remove this session's autosave and lock."""
         self._timer.stop()
+        self.wait()
         if self.path is not None:
             _remove(self.path)
         if self._lock is not None:
