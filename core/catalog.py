@@ -1,15 +1,14 @@
 """The model catalog: Model records loaded from resources/models.yaml plus the user's override file."""
 from __future__ import annotations
 
-import os
 import re
-import sys
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from core.paths import app_data_dir, bundled_catalog_path, user_catalog_path  # noqa: F401 (re-exported)
 from core.yamlio import (MAX_PRICE_PER_MTOK, FieldError, LineDict, LoadError, parse_yaml,
                          read_limited, read_yaml_file, to_date, to_decimal, to_int, to_str)
 
@@ -155,30 +154,6 @@ class UnknownModel(LookupError):
                 hint = f" (did you mean: {', '.join(close)}?)"
         super().__init__(f"unknown model {model_id!r}: not in the catalog{hint}")
         self.model_id = model_id
-
-
-def bundled_catalog_path() -> Path:
-    from resources import resource_path
-
-    return resource_path("models.yaml")
-
-
-def app_data_dir() -> Path:
-    """The platform's per-user data folder (the same place QStandardPaths.AppDataLocation uses)."""
-    override = os.environ.get("TOKEN_BUDGET_DATA_DIR")
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "token-budget"
-
-
-def user_catalog_path() -> Path:
-    return app_data_dir() / "models.yaml"
 
 
 # --- parsing -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import sys
@@ -34,14 +35,19 @@ def add_parser(sub) -> None:
 
 
 def _catalog_key() -> str | None:
-    """SHA-256 over the catalog files and the loader's source; None if they cannot be located."""
-    try:
-        import core.catalog as catalog
-        import core.yamlio as yamlio
+    """SHA-256 over the catalog files and the loader's source; None if they cannot be located.
 
-        paths = [catalog.bundled_catalog_path(), catalog.user_catalog_path(),
-                 Path(catalog.__file__), Path(yamlio.__file__)]
-    except (ImportError, AttributeError):
+    Nothing here imports the catalog loader: PyYAML and its regexes cost ~35 ms a process, which
+    a warm memo saves.
+    """
+    try:
+        from core.paths import bundled_catalog_path, user_catalog_path
+
+        paths = [bundled_catalog_path(), user_catalog_path()]
+        for module in ("core.catalog", "core.yamlio", "core.paths"):
+            spec = importlib.util.find_spec(module)
+            paths.append(Path(spec.origin))
+    except (ImportError, AttributeError, TypeError):
         return None
     h = hashlib.sha256(_MEMO_VERSION.encode())
     for path in paths:
