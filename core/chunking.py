@@ -1,4 +1,4 @@
-"""Exact token counts of large texts: split only where tiktoken's pre-tokenizer cannot join, count chunks in parallel, recount edits locally."""
+"""Exact token counts of large texts: split only where tiktoken's pre-tokenizer cannot join, count chunks (bpe-openai, or tiktoken in parallel), recount edits locally."""
 from __future__ import annotations
 
 import bisect
@@ -8,6 +8,8 @@ import re
 import threading
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
+from core import fastcount
+from core.fastcount import fix_surrogates as _fix_surrogates
 from core.vocab import get_encoding
 
 if TYPE_CHECKING:
@@ -56,8 +58,8 @@ _LETTER = "A-Za-z\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fa5\uac00-\ud7a3"
 _PUNCT = "!-&(-/:-@\\[-`{-~\u3001\u3002\uff01\uff08\uff09\uff0c\uff1a\uff1b\uff1f"
 CUT = re.compile(rf"(?<=\S)(?= )|(?<=\n)(?=[^\s/])|(?<=[{_LETTER}])(?=[{_PUNCT}])")
 
-FAST_MIN_CHARS = 200_000  # below this one plain call beats the thread hand-off
-CHUNK_CHARS = 64 * 1024  # parallel one-shot counting: big enough that per-call overhead vanishes
+FAST_MIN_CHARS = 200_000  # tiktoken: below this one plain call beats the thread hand-off
+CHUNK_CHARS = 64 * 1024  # one-shot counting: big enough that per-call overhead vanishes
 EDIT_CHUNK_CHARS = 8 * 1024  # IncrementalCounter: a one-character edit recounts ~8-16 KB
 
 
@@ -99,11 +101,6 @@ def iter_split(text: str, target: int = CHUNK_CHARS) -> Iterator[str]:
 _EMPTY: set[str] = set()
 
 
-def _fix_surrogates(text: str) -> str:
-    # What tiktoken does when a str holds lone surrogates (they cannot be UTF-8 encoded).
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
 def counter_for(enc: "tiktoken.Encoding") -> Callable[[str], int]:
     """A function text -> exact token count, as len(enc.encode_ordinary(text)).
 
@@ -142,11 +139,24 @@ def _executor():
     return _pool
 
 
+def piece_counter(encoding_name: str) -> tuple[Callable[[str], int], bool]:
+    """(text -> exact token count, may pieces be counted on threads?) for `encoding_name`.
+
+    bpe-openai (core.fastcount) when it is installed and passes its self-check: about twice as
+    fast as tiktoken and no tiktoken vocabulary to load, but it holds the GIL, so no threads.
+    Otherwise tiktoken, whose Rust core releases the GIL.
+    """
+    fast = fastcount.counter(encoding_name)
+    if fast is not None:
+        return fast, False
+    return counter_for(get_encoding(encoding_name)), True
+
+
 def count_pieces(pieces: Sequence[str], encoding_name: str, parallel: bool = True) -> list[int]:
     """Exact token count of each piece (in parallel when worthwhile)."""
-    count = counter_for(get_encoding(encoding_name))
+    count, threads = piece_counter(encoding_name)
     total_chars = sum(map(len, pieces))
-    if not parallel or len(pieces) < 2 or total_chars < FAST_MIN_CHARS:
+    if not threads or not parallel or len(pieces) < 2 or total_chars < FAST_MIN_CHARS:
         return [count(p) for p in pieces]
     # Hand the pool batches of ~256 KB rather than single pieces: a few dozen tasks keep both
     # cores busy without paying a future per 8 KB piece.
@@ -166,12 +176,22 @@ def count_pieces(pieces: Sequence[str], encoding_name: str, parallel: bool = Tru
 
 
 def count_exact(text: str, encoding_name: str) -> int:
-    """Exact token count with one tiktoken call (the reference path for small texts)."""
+    """Exact token count with one tiktoken call: the reference path (tests compare against it)."""
     return counter_for(get_encoding(encoding_name))(text)
 
 
 def count_exact_fast(text: str, encoding_name: str) -> int:
-    """Exact token count, equal to len(encode_ordinary(text)), using all cores for large texts."""
+    """Exact token count, equal to len(encode_ordinary(text)), by the fastest path available.
+
+    With bpe-openai: safely cut ~64k-character pieces, counted one after the other (pieces are
+    cut lazily, so a 10 MB text is never copied whole). With tiktoken: one call below
+    FAST_MIN_CHARS, else the pieces on a thread pool.
+    """
+    fast = fastcount.counter(encoding_name)
+    if fast is not None:
+        if len(text) <= CHUNK_CHARS:
+            return fast(text)
+        return sum(map(fast, iter_split(text, CHUNK_CHARS)))
     if len(text) < FAST_MIN_CHARS:
         return count_exact(text, encoding_name)
     return sum(count_pieces(split_text(text, CHUNK_CHARS), encoding_name))
@@ -180,20 +200,44 @@ def count_exact_fast(text: str, encoding_name: str) -> int:
 # --- incremental counting --------------------------------------------------------------------
 
 
+_SET_BATCH_CHARS = 1 << 20  # set_text counts ~1M characters of pieces at a time (bounded copies)
+
+
+def _pack(piece: str) -> bytes:
+    # Chunks are stored as UTF-8: ~1 byte per character of prose and code, where a str holding
+    # one emoji takes 4 bytes per character. surrogatepass keeps lone surrogates as they were.
+    return piece.encode("utf-8", "surrogatepass")
+
+
+def _unpack(chunk: bytes) -> str:
+    return chunk.decode("utf-8", "surrogatepass")
+
+
 class IncrementalCounter:
     """A text kept as safely-cut chunks with a cached count each; an edit recounts only its chunks.
+
+    Two ways to change the text: apply_edit(start, end, replacement) when the edit is known, and
+    update_text(new_text) when only the new text is (an editor's contents after typing): the
+    chunks that still match the new text at its start or its end are kept, the rest is recounted.
+    The chunks are stored as UTF-8 bytes (about one byte per character for prose and code).
+    `recounted_chars` tells how many characters the last operation counted.
 
     Not thread-safe: one editor (or the worker that serves it) owns an instance.
     """
 
     def __init__(self, encoding_name: str, *, chunk_chars: int = EDIT_CHUNK_CHARS) -> None:
-        get_encoding(encoding_name)  # fail fast on an unknown or corrupted vocabulary
+        piece_counter(encoding_name)  # fail fast on an unknown encoding or a corrupted vocabulary
+        if chunk_chars < 1:
+            raise ValueError("chunk_chars must be ≥ 1")
         self.encoding_name = encoding_name
         self._target = chunk_chars
-        self._chunks: list[str] = []
+        self._chunks: list[bytes] = []
+        self._lens: list[int] = []  # characters per chunk
         self._counts: list[int] = []
+        self._length = 0
         self._total = 0
-        self._joined: str | None = ""
+        self._joined: str | None = ""  # the whole text when known without joining the chunks
+        self.recounted_chars = 0
 
     @property
     def tokens(self) -> int:
@@ -202,11 +246,11 @@ class IncrementalCounter:
     @property
     def text(self) -> str:
         if self._joined is None:
-            self._joined = "".join(self._chunks)
+            self._joined = _unpack(b"".join(self._chunks))
         return self._joined
 
     def __len__(self) -> int:
-        return sum(map(len, self._chunks))
+        return self._length
 
     @property
     def chunk_count(self) -> int:
@@ -214,32 +258,100 @@ class IncrementalCounter:
 
     def set_text(self, text: str) -> int:
         """Replace the whole text; returns the exact token count."""
-        self._chunks = split_text(text, self._target)
-        self._counts = count_pieces(self._chunks, self.encoding_name)
-        self._total = sum(self._counts)
-        self._joined = text
+        chunks: list[bytes] = []
+        lens: list[int] = []
+        counts: list[int] = []
+        batch: list[str] = []
+        size = 0
+        for piece in iter_split(text, self._target):
+            batch.append(piece)
+            size += len(piece)
+            if size >= _SET_BATCH_CHARS:
+                self._absorb(batch, chunks, lens, counts)
+                batch, size = [], 0
+        self._absorb(batch, chunks, lens, counts)
+        self._chunks, self._lens, self._counts = chunks, lens, counts
+        self._length, self._total, self._joined = len(text), sum(counts), text
+        self.recounted_chars = len(text)
         return self._total
+
+    def _absorb(self, pieces: list[str], chunks: list[bytes], lens: list[int], counts: list[int]) -> None:
+        if pieces:
+            counts.extend(count_pieces(pieces, self.encoding_name))
+            chunks.extend(map(_pack, pieces))
+            lens.extend(map(len, pieces))
+
+    def _replace(self, first: int, stop: int, region: str) -> None:
+        """Chunks [first, stop) now hold `region`: cut it afresh and count only its pieces."""
+        pieces = split_text(region, self._target)
+        counts = count_pieces(pieces, self.encoding_name)
+        self._total += sum(counts) - sum(self._counts[first:stop])
+        self._length += len(region) - sum(self._lens[first:stop])
+        self._chunks[first:stop] = map(_pack, pieces)
+        self._lens[first:stop] = map(len, pieces)
+        self._counts[first:stop] = counts
+        self.recounted_chars = len(region)
 
     def apply_edit(self, start: int, end: int, replacement: str) -> int:
         """Replace text[start:end] with `replacement`; returns the new exact token count."""
-        ends = list(itertools.accumulate(map(len, self._chunks)))
-        n = ends[-1] if ends else 0
+        n = self._length
         if not 0 <= start <= end <= n:
             raise ValueError(f"edit range {start}:{end} outside text of length {n}")
         if not self._chunks:
             return self.set_text(replacement)
+        ends = list(itertools.accumulate(self._lens))
         # The chunk holding text[start-1] through the chunk holding text[end]: the cuts outside
         # that range have both neighbouring characters untouched, and the rules that made them
         # safe look at nothing else.
         first = bisect.bisect_right(ends, max(start - 1, 0))
         last = bisect.bisect_right(ends, min(end, n - 1))
         region_start = ends[first - 1] if first else 0
-        region = "".join(self._chunks[first:last + 1])
-        new_region = region[:start - region_start] + replacement + region[end - region_start:]
-        pieces = split_text(new_region, self._target)
-        counts = count_pieces(pieces, self.encoding_name)
-        self._total += sum(counts) - sum(self._counts[first:last + 1])
-        self._chunks[first:last + 1] = pieces
-        self._counts[first:last + 1] = counts
+        region = _unpack(b"".join(self._chunks[first:last + 1]))
+        self._replace(first, last + 1,
+                      region[:start - region_start] + replacement + region[end - region_start:])
         self._joined = None
+        return self._total
+
+    def update_text(self, new_text: str) -> int:
+        """Make the text `new_text`; recounts only the chunks that differ from the current text.
+
+        Chunks equal to the start of `new_text` (scanned from the front) and to its end (from the
+        back) are kept; the one next to each changed stretch is recounted too, because a cut is
+        only known to be safe while both characters around it are unchanged. Comparing costs
+        about one pass over the unchanged text (memory compares, no counting).
+        """
+        if new_text is self._joined:
+            self.recounted_chars = 0
+            return self._total
+        if not self._chunks or not new_text:
+            return self.set_text(new_text)
+        old, n_old, n_new = self._joined, self._length, len(new_text)
+
+        def chunk(i: int, old_at: int) -> str:
+            return old[old_at:old_at + self._lens[i]] if old is not None else _unpack(self._chunks[i])
+
+        k = len(self._chunks)
+        first, head = 0, 0  # chunks [0, first) equal new_text[:head]
+        while first < k and head + self._lens[first] <= n_new and new_text.startswith(chunk(first, head), head):
+            head += self._lens[first]
+            first += 1
+        if first == k and head == n_new:
+            self._joined, self.recounted_chars = new_text, 0
+            return self._total
+        stop, tail = k, 0  # chunks [stop, k) equal new_text[n_new - tail:]
+        while stop > first:
+            size = self._lens[stop - 1]
+            if head + tail + size > n_new or not new_text.startswith(chunk(stop - 1, n_old - tail - size),
+                                                                   n_new - tail - size):
+                break
+            tail += size
+            stop -= 1
+        region_first = max(first - 1, 0)
+        region_stop = min(stop + 1, k)
+        if region_first == 0 and region_stop == k:
+            return self.set_text(new_text)  # nothing in common: count it afresh, piece by piece
+        start = head - (self._lens[first - 1] if first else 0)
+        end = n_new - tail + (self._lens[stop] if stop < k else 0)
+        self._replace(region_first, region_stop, new_text[start:end])
+        self._joined = new_text
         return self._total

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from core.chunking import (IncrementalCounter, count_exact, count_exact_fast, count_pieces,
-                           iter_split, split_text)
+from core import fastcount
+from core.chunking import (FAST_MIN_CHARS, IncrementalCounter, count_exact, count_exact_fast,
+                           count_pieces, iter_split, split_text)
 from core.vocab import (ENCODING_NAMES, VocabularyError, get_encoding, is_loaded, load_encoding,
                         preload)
 
@@ -19,7 +20,8 @@ __all__ = [
     "count_chat", "clear_count_cache", "chat_overhead_tokens", "CHAT_OVERHEAD_SINGLE_USER", "resolve_tokenizer",
     "get_encoding", "preload", "is_loaded", "load_encoding", "VocabularyError", "count_exact",
     "count_exact_fast", "count_pieces", "split_text", "IncrementalCounter", "token_spans",
-    "read_text_file", "decode_text_bytes", "TextFileError", "MAX_FILE_BYTES",
+    "read_text_file", "decode_text_bytes", "TextFileError", "MAX_FILE_BYTES", "preload_counting",
+    "counting_ready", "counting_backend",
 ]
 
 EXACT_ENCODINGS: tuple[str, ...] = ENCODING_NAMES
@@ -146,16 +148,18 @@ def _estimate(proxy_tokens: int, family: EstimateFamily) -> TokenCount:
     return TokenCount(tokens, False, family.proxy, family.band_pct)
 
 
-def count_tokens(text: str, tokenizer: str) -> TokenCount:
+def count_tokens(text: str, tokenizer: str, *, incremental: bool = False) -> TokenCount:
     """Count `text` for a catalog tokenizer (`o200k_base`, `cl100k_base` or `estimate:<family>`).
 
     Special-token strings such as "<|endoftext|>" count as ordinary text: a pasted prompt is
-    data, not control tokens.
+    data, not control tokens. `incremental=True` (the app's editor) keeps large texts as chunk
+    counts (core.chunking.IncrementalCounter), so counting an edited version of one recounts
+    only the chunks that changed; it costs about one byte per character of the remembered text.
     """
     name, family = resolve_tokenizer(tokenizer)
     if family is None:
-        return TokenCount(_encoding_count(text, name), True, name, None)
-    return _estimate(_encoding_count(text, family.proxy), family)
+        return TokenCount(_encoding_count(text, name, incremental), True, name, None)
+    return _estimate(_encoding_count(text, family.proxy, incremental), family)
 
 
 # The GUI counts the same prompt for every selected model, and all estimate families but one
@@ -168,11 +172,21 @@ _cache: OrderedDict[tuple[str, str], int] = OrderedDict()
 _cache_chars = 0
 _cache_lock = threading.Lock()
 
+# Incremental counting: per encoding, the last few large texts as IncrementalCounters. A new
+# text goes to the one that shares its first or last chunk (an edited version of it), else
+# replaces the least recently used. Which one is picked only affects speed, never the count.
+INCREMENTAL_MIN_CHARS = FAST_MIN_CHARS
+_INCREMENTAL_SLOTS = 2
+_incremental: dict[str, list[IncrementalCounter]] = {}
+_incremental_lock = threading.Lock()
 
-def _encoding_count(text: str, encoding: str) -> int:
+
+def _encoding_count(text: str, encoding: str, incremental: bool = False) -> int:
     global _cache_chars
     if len(text) < _CACHE_MIN_CHARS:
         return count_exact_fast(text, encoding)
+    if incremental and len(text) >= INCREMENTAL_MIN_CHARS:
+        return _incremental_count(text, encoding)  # not kept in _cache: old versions would pile up
     key = (encoding, text)
     with _cache_lock:
         hit = _cache.get(key)
@@ -191,12 +205,84 @@ def _encoding_count(text: str, encoding: str) -> int:
     return tokens
 
 
+def _incremental_count(text: str, encoding: str) -> int:
+    with _incremental_lock:  # counters are not thread-safe; counting is serial anyway (GIL)
+        slots = _incremental.setdefault(encoding, [])
+        match = next((c for c in slots if c.text is text), None) or next(
+            (c for c in reversed(slots) if _shares_an_end(c, text)), None)
+        if match is None:
+            match = IncrementalCounter(encoding)
+            if len(slots) >= _INCREMENTAL_SLOTS:
+                slots.pop(0)
+            match.set_text(text)
+        else:
+            slots.remove(match)
+            match.update_text(text)
+        slots.append(match)  # most recently used last
+        return match.tokens
+
+
+def _shares_an_end(counter: IncrementalCounter, text: str) -> bool:
+    """Cheap guess that `text` is an edited version of the counter's text: same start or same end."""
+    old = counter.text
+    probe = min(256, len(old), len(text))
+    return probe > 0 and (text.startswith(old[:probe]) or text.endswith(old[-probe:]))
+
+
+def incremental_counter(text: str, encoding: str) -> IncrementalCounter | None:
+    """The IncrementalCounter that last counted exactly `text` for `encoding` (tests, diagnostics)."""
+    with _incremental_lock:
+        return next((c for c in _incremental.get(encoding, []) if c.text is text), None)
+
+
 def clear_count_cache() -> None:
-    """Forget remembered counts (benchmarks measure cold counts)."""
+    """Forget remembered counts and incremental counters (benchmarks measure cold counts)."""
     global _cache_chars
     with _cache_lock:
         _cache.clear()
         _cache_chars = 0
+    with _incremental_lock:
+        _incremental.clear()
+
+
+# --- which engine counts -------------------------------------------------------------------------
+
+
+def counting_backend(encoding: str) -> str:
+    """'bpe-openai' or 'tiktoken': what counts `encoding` (builds the accelerator on first call)."""
+    return "bpe-openai" if fastcount.counter(encoding) is not None else "tiktoken"
+
+
+def counting_ready(encoding: str) -> bool:
+    """True once a count with `encoding` will not wait for a vocabulary to load."""
+    return fastcount.is_ready(encoding) or is_loaded(encoding)
+
+
+def preload_counting(names=("o200k_base", "cl100k_base")) -> threading.Thread:
+    """Get counting ready for `names` in a daemon thread, so that a first count does not wait.
+
+    tiktoken's vocabularies take ~0.2-0.3 s to load and are worth preloading. bpe-openai builds
+    a tokenizer in ~20-50 ms on first use, so once it is active for one encoding the others are
+    left until a count needs them (an unused encoding would cost ~30-70 MB for nothing).
+    Errors are not raised here; the next count with that encoding raises them.
+    """
+    names = tuple(names)
+    for name in names:
+        resolve_tokenizer(name)
+
+    def work() -> None:
+        for name in names:
+            if counting_ready(name) or any(fastcount.is_ready(n) for n in EXACT_ENCODINGS):
+                continue
+            try:
+                if fastcount.counter(name) is None:
+                    get_encoding(name)
+            except VocabularyError:
+                pass
+
+    thread = threading.Thread(target=work, name="token-budget-count-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 # --- chat framing ------------------------------------------------------------------------------

@@ -38,3 +38,14 @@ def _block_network(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     yield
+
+
+@pytest.fixture
+def tiktoken_only(monkeypatch):
+    """Count with tiktoken alone: the bpe-openai accelerator (core.fastcount) is off for this test."""
+    from core import fastcount
+
+    monkeypatch.setenv(fastcount.DISABLE_ENV, "1")
+    fastcount._reset_for_tests()
+    yield
+    fastcount._reset_for_tests()  # rebuilt on next use, after monkeypatch restores the environment

@@ -57,16 +57,26 @@ def test_our_encoding_is_tiktokens_encoding(name):
     assert ours._mergeable_ranks == ref._mergeable_ranks
 
 
+@pytest.fixture(params=["bpe-openai", "tiktoken"])
+def backend(request):
+    """Run a test with the accelerator (the default) and with tiktoken alone (the fallback)."""
+    if request.param == "tiktoken":
+        request.getfixturevalue("tiktoken_only")
+    return request.param
+
+
 @pytest.mark.parametrize("name", ENCODINGS)
-def test_large_mixed_text_fast_count_matches(name):
+def test_large_mixed_text_fast_count_matches(name, backend):
     text = mixed_text(600_000, seed=3)
     assert count_exact_fast(text, name) == len(reference_encoding(name).encode_ordinary(text))
+    assert count_tokens(text, name, incremental=True).tokens == count_exact_fast(text, name)
 
 
-def test_surrogates_count_like_tiktoken():
+def test_surrogates_count_like_tiktoken(backend):
     text = "lone \ud83d surrogate and a pair \ud83d\ude00 end " * 20_000  # big: takes the chunked path
     for name in ENCODINGS:
         assert count_exact_fast(text, name) == len(reference_encoding(name).encode_ordinary(text))
+        assert count_exact_fast(text[:999], name) == len(reference_encoding(name).encode_ordinary(text[:999]))
 
 
 # --- vocabulary integrity ----------------------------------------------------------------------
@@ -92,7 +102,7 @@ def test_missing_file_raises_vocabulary_error(tmp_path):
         load_encoding("o200k_base", tmp_path / "nope.tiktoken")
 
 
-def test_get_encoding_reports_corruption_and_caches_nothing(tmp_path, monkeypatch, saved_cache):
+def test_get_encoding_reports_corruption_and_caches_nothing(tmp_path, monkeypatch, saved_cache, tiktoken_only):
     bad = tmp_path / "o200k_base.tiktoken"
     bad.write_bytes(b"not a vocabulary\n")
     monkeypatch.setattr(vocab, "vocabulary_path", lambda name: bad)
@@ -101,7 +111,7 @@ def test_get_encoding_reports_corruption_and_caches_nothing(tmp_path, monkeypatc
         get_encoding("o200k_base")
     assert not is_loaded("o200k_base")
     with pytest.raises(VocabularyError):  # still raises: a failed load is not remembered
-        count_tokens("x", "o200k_base")
+        count_tokens("x", "o200k_base")  # (with tiktoken; the accelerator's vocabulary is in its wheel)
 
 
 def test_parse_ranks_matches_tiktoken_loader():
@@ -175,6 +185,24 @@ def test_preload_loads_in_background(saved_cache):
     assert is_loaded("o200k_base") and not is_loaded("cl100k_base")
     with pytest.raises(ValueError, match="unknown encoding"):
         preload(("p50k_base",))
+
+
+def test_preload_counting_loads_tiktoken_only_without_the_accelerator(saved_cache, tiktoken_only):
+    from core.tokens import counting_ready, preload_counting
+
+    vocab._reset_for_tests()
+    preload_counting(("cl100k_base",)).join(timeout=30)
+    assert is_loaded("cl100k_base") and counting_ready("cl100k_base")
+
+
+def test_preload_counting_leaves_the_accelerator_to_first_use(saved_cache):
+    from core import fastcount
+    from core.tokens import preload_counting
+
+    assert fastcount.counter("o200k_base") is not None  # active: bpe-openai builds in ~50 ms when needed
+    vocab._reset_for_tests()
+    preload_counting(ENCODINGS).join(timeout=30)
+    assert not is_loaded("o200k_base") and not is_loaded("cl100k_base")  # no tiktoken vocabulary parsed
 
 
 def test_counting_needs_no_network(saved_cache):

@@ -74,8 +74,16 @@ def test_every_cut_is_exact_on_arbitrary_unicode(text):
         _check_all_cuts(name, text)
 
 
+@pytest.fixture(params=["bpe-openai", "tiktoken"])
+def backend(request):
+    """Run a test with the accelerator (the default) and with tiktoken alone (the fallback)."""
+    if request.param == "tiktoken":
+        request.getfixturevalue("tiktoken_only")
+    return request.param
+
+
 @pytest.mark.parametrize("name", ENCODINGS)
-def test_every_cut_is_exact_on_mixed_text(name):
+def test_every_cut_is_exact_on_mixed_text(name, backend):
     text = mixed_text(40_000, seed=11)
     expected = _ref_count(name, text)
     pieces = split_text(text, 1)
@@ -128,7 +136,8 @@ def _random_edit(r: random.Random, n: int) -> tuple[int, int, str]:
 
 @pytest.mark.parametrize("name", ENCODINGS)
 @pytest.mark.parametrize("chunk_chars", [4, 64, 1024])
-def test_incremental_identity_after_random_edits(name, chunk_chars):
+@pytest.mark.parametrize("how", ["apply_edit", "update_text"])
+def test_incremental_identity_after_random_edits(name, chunk_chars, how, backend):
     r = random.Random(f"{name}{chunk_chars}")
     text = mixed_text(6_000, seed=chunk_chars)
     counter = IncrementalCounter(name, chunk_chars=chunk_chars)
@@ -136,11 +145,43 @@ def test_incremental_identity_after_random_edits(name, chunk_chars):
     for step in range(150):
         start, end, replacement = _random_edit(r, len(text))
         text = text[:start] + replacement + text[end:]
-        tokens = counter.apply_edit(start, end, replacement)
+        if how == "apply_edit":
+            tokens = counter.apply_edit(start, end, replacement)
+        else:
+            tokens = counter.update_text(text)
         assert tokens == counter.tokens == _ref_count(name, text), (step, start, end, replacement)
         if step % 25 == 0:
             assert counter.text == text and len(counter) == len(text)
     assert counter.text == text
+
+
+def test_update_text_recounts_only_the_changed_chunks():
+    import core.chunking as chunking
+
+    text = mixed_text(300_000, seed=12)
+    counter = IncrementalCounter("o200k_base")
+    counter.set_text(text)
+    assert counter.recounted_chars == len(text)
+    for where in (0, 1, len(text) // 3, len(text) - 1, len(text)):
+        edited = text[:where] + "x\n" + text[where + 1:]
+        assert counter.update_text(edited) == _ref_count("o200k_base", edited)
+        assert counter.recounted_chars <= 4 * chunking.EDIT_CHUNK_CHARS, where
+        text = edited
+    assert counter.update_text(text) == counter.tokens and counter.recounted_chars == 0  # same object
+    assert counter.update_text(text[:]) == counter.tokens  # an equal copy: compared, not counted
+    assert counter.update_text(str(text)) == _ref_count("o200k_base", text)
+    assert counter.update_text("") == 0 and counter.chunk_count == 0
+    assert counter.update_text("fresh text") == _ref_count("o200k_base", "fresh text")
+
+
+def test_chunks_round_trip_lone_surrogates():
+    text = "a \ud83d b \ud83d\ude00 c " * 50
+    counter = IncrementalCounter("o200k_base", chunk_chars=16)
+    counter.set_text(text)
+    counter.apply_edit(10, 11, "\udc00")
+    text = text[:10] + "\udc00" + text[11:]
+    assert counter.text == text
+    assert counter.tokens == _ref_count("o200k_base", text)
 
 
 @settings(max_examples=60, deadline=None)
