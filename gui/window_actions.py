@@ -240,16 +240,37 @@ class WindowActions:
         dialog.show()
         self.prices_dialog = dialog
 
-    def reload_catalog(self) -> None:
-        """After the user's price overrides changed: every panel shows the new catalog."""
-        from core.catalog import load_catalog
+    def reload_catalog(self) -> bool:
+        """After the user's price overrides changed: every panel shows the new catalog.
+
+        If the override file now has problems they are listed in a dialog and the catalog in use
+        stays as it was (the last good prices); False then.
+        """
+        from core.catalog import load_catalog, user_catalog_path
 
         catalog, errors = load_catalog()
+        user_file = str(user_catalog_path())
+        if any(e.file == user_file for e in errors):
+            self.show_catalog_problems([e for e in errors if e.file == user_file], kept=True)
+            return False
         self.w.catalog_errors = list(errors)
         self.c.set_catalog(catalog)
         self.w.models.set_catalog(catalog)
         self.w.levers.set_catalog(catalog)
         self.w.status.show_catalog()
+        return True
+
+    def show_catalog_problems(self, errors, *, kept: bool = False) -> None:
+        """Catalog load errors (file:line [field]: reason) in a dialog."""
+        if not errors:
+            return
+        files = sorted({e.file for e in errors})
+        outcome = ("the prices in use are unchanged" if kept
+                   else "those entries were skipped; the bundled prices apply to them")
+        self.w.error_dialog("Problems in the price catalog",
+                            f"{len(errors)} problem(s) in {', '.join(files)}; {outcome}.\n\n"
+                            + "\n".join(str(e) for e in errors[:5]),
+                            "\n".join(str(e) for e in errors))
 
     def rename_scenario(self) -> None:
         name, ok = QInputDialog.getText(self.w, "Rename scenario", "Name:", text=self.c.scenario.name)

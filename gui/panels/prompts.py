@@ -1,18 +1,92 @@
 """Prompts panel: the prompt mix (add, rename, duplicate, remove), its text, traffic and live token counts."""
 from __future__ import annotations
 
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QInputDialog, QLabel, QListWidget,
-                               QMessageBox, QPlainTextEdit, QProgressBar, QStackedWidget, QTabBar,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (QApplication, QComboBox, QFormLayout, QHBoxLayout, QInputDialog, QLabel,
+                               QListWidget, QMessageBox, QPlainTextEdit, QProgressBar, QStackedWidget,
+                               QTabBar, QToolButton, QVBoxLayout, QWidget)
 
 from core.scenario import MAX_PROMPT_CHARS, Scenario
 from gui.controller import ScenarioController
 from gui.panels.widgets import int_spin, set_quiet, spin
 
 BIG_DOC_CHARS = 100_000  # above this the editor's text is read on a short timer, not per keystroke
+# What the editor can hold and still answer within ~0.1 s. Qt lays a paragraph out as one piece:
+# a 50,000-character line without spaces takes 0.25 s, a 1 MB one over a minute. A prompt with a
+# longer line, or more text than this in all, is counted in full but shown as a read-only preview.
+EDITOR_MAX_CHARS = 12_000_000
+EDITOR_MAX_LINE_CHARS = 10_000
+PREVIEW_LINES = 400
+PREVIEW_LINE_CHARS = 2_000
+MAX_PASTE_BYTES = 64 * 1024 * 1024  # the same as for dropped files (core.tokens.MAX_FILE_BYTES)
+SYNC_READ_BYTES = 1_000_000  # dropped files above this are read on a worker thread
+
+
+def read_prompt_file(path: str) -> str:
+    """A dropped file's text; binary, non-UTF-8 or oversized files raise TextFileError with a reason."""
+    from core.tokens import TextFileError, read_text_file
+
+    text = read_text_file(path)
+    if len(text) > MAX_PROMPT_CHARS:
+        raise TextFileError(f"{Path(path).name} has {len(text):,} characters; the limit is {MAX_PROMPT_CHARS:,}")
+    return text
+
+
+def _read_files(paths: list[str]) -> list[tuple[str, str | None, str | None]]:
+    """(path, text, problem) for each file, in order; runs on a worker for big files."""
+    out = []
+    for path in paths:
+        try:
+            out.append((path, read_prompt_file(path), None))
+        except ValueError as exc:  # TextFileError: binary, not UTF-8, unreadable, too large
+            out.append((path, None, str(exc)))
+    return out
+
+
+def has_long_line(text: str, limit: int = EDITOR_MAX_LINE_CHARS) -> bool:
+    """True if a line of `text` is longer than `limit` characters.
+
+    Each step jumps to the last line break within the next limit + 1 characters, so 10 MB of short
+    lines take ~1,000 C-level searches, not one Python step per line.
+    """
+    pos, size = 0, len(text)
+    while size - pos > limit:
+        found = text.rfind("\n", pos, pos + limit + 1)
+        if found < 0:
+            return True
+        pos = found + 1
+    return False
+
+
+def too_big_to_edit(text: str) -> bool:
+    """True when the editor would stall on `text` (see EDITOR_MAX_CHARS): it gets a preview instead."""
+    return len(text) > EDITOR_MAX_CHARS or has_long_line(text)
+
+
+def preview_of(text: str) -> str:
+    """The first PREVIEW_LINES lines, each cut to PREVIEW_LINE_CHARS characters, with what was left out."""
+    lines, start, size = [], 0, len(text)
+    while start <= size and len(lines) < PREVIEW_LINES:
+        end = text.find("\n", start)
+        if end < 0:
+            end = size
+        line = text[start:min(end, start + PREVIEW_LINE_CHARS)]
+        if end - start > PREVIEW_LINE_CHARS:
+            line += f" … [{end - start - PREVIEW_LINE_CHARS:,} more characters on this line]"
+        lines.append(line)
+        start = end + 1
+    if start <= size:
+        lines.append(f"… [{size - start:,} more characters]")
+    return "\n".join(lines)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB"
 
 
 def read_prompt_file(path: str) -> str:
@@ -26,9 +100,60 @@ def read_prompt_file(path: str) -> str:
 
 
 class PromptEditor(QPlainTextEdit):
-    """Plain-text editor that turns dropped files into prompts instead of inserting their paths."""
+    """Plain-text editor that turns dropped files into prompts instead of inserting their paths.
+
+    Big pastes are not inserted piecewise: `replace_all` carries the whole resulting prompt text to
+    the panel, which sets it in one go (or shows a preview when the editor would stall on it);
+    `refused` carries the reason a paste was not taken.
+    """
 
     files_dropped = Signal(list)
+    replace_all = Signal(object)  # str, but `object` passes it through: a str signal copies 10 MB twice
+    refused = Signal(str)
+    preview = False  # True while it shows a read-only preview of a prompt too big to edit
+
+    def text(self) -> str:
+        """The editor's exact text. toPlainText() would turn non-breaking spaces into spaces."""
+        return self.document().toRawText().replace("\u2029", "\n")  # Qt's paragraph separator
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if self.preview and event.matches(QKeySequence.StandardKey.Paste):
+            self.insertFromMimeData(QApplication.clipboard().mimeData())  # replaces the whole prompt
+            return
+        super().keyPressEvent(event)
+
+    def insertFromMimeData(self, source) -> None:  # noqa: N802 (Qt override: paste and text drops)
+        if source is None or not source.hasText():
+            super().insertFromMimeData(source)
+            return
+        size = source.data("text/plain").size()  # UTF-8 bytes, measured without a Python copy
+        if size > MAX_PASTE_BYTES:
+            self.refused.emit(f"The pasted text is {_mb(size)}; a prompt holds at most "
+                              f"{MAX_PROMPT_CHARS:,} characters. Nothing was pasted.")
+            return
+        pasted = source.text()
+        if self.preview:
+            whole = pasted
+        elif (len(pasted) <= EDITOR_MAX_LINE_CHARS
+              and self.document().characterCount() + len(pasted) <= EDITOR_MAX_CHARS):
+            super().insertFromMimeData(source)  # the everyday paste: nothing to check
+            return
+        else:
+            current = self.text()
+            cursor = self.textCursor()
+            start, end = (_index(current, cursor.selectionStart()), _index(current, cursor.selectionEnd()))
+            whole = current[:start] + pasted + current[end:]
+        if len(whole) > MAX_PROMPT_CHARS:
+            self.refused.emit(f"The prompt would have {len(whole):,} characters; the limit is "
+                              f"{MAX_PROMPT_CHARS:,}. Nothing was pasted.")
+            return
+        # setPlainText is a third faster than inserting 10 MB, and the panel needs no read-back.
+        start = 0 if self.preview else self.textCursor().selectionStart()
+        self.replace_all.emit(whole)
+        if not self.preview:  # the caret goes after the pasted text, as after any paste
+            cursor = self.textCursor()
+            cursor.setPosition(min(start + _utf16_len(pasted), self.document().characterCount() - 1))
+            self.setTextCursor(cursor)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
@@ -49,6 +174,18 @@ class PromptEditor(QPlainTextEdit):
             self.files_dropped.emit(urls)
         else:
             super().dropEvent(event)
+
+
+def _utf16_len(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _index(text: str, utf16_position: int) -> int:
+    """Qt counts positions in UTF-16 units; Python in code points (they differ after an emoji)."""
+    if utf16_position <= 0 or text.isascii():
+        return min(max(utf16_position, 0), len(text))
+    units = text.encode("utf-16-le", "surrogatepass")[:2 * utf16_position]
+    return len(units.decode("utf-16-le", "surrogatepass"))
 
 
 class PromptsPanel(QWidget):
@@ -120,10 +257,14 @@ class PromptsPanel(QWidget):
         self.editor = PromptEditor()
         self.editor.setPlaceholderText("Paste the prompt your product sends, or drop text / Markdown / code / "
                                        "JSON files here")
+        self.large_info = QLabel("")
+        self.large_info.setWordWrap(True)
+        self.large_info.hide()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.editor)
         self.token_view = None  # built on first use (Tokens tab)
         layout.addWidget(self.view_tabs)
+        layout.addWidget(self.large_info)
         layout.addWidget(self.stack, 1)
 
         self._read_timer = QTimer(self, singleShot=True, interval=150)
@@ -145,6 +286,12 @@ class PromptsPanel(QWidget):
         self.reasoning.valueChanged.connect(lambda v: self._edit(reasoning_tokens=v))
         self.editor.textChanged.connect(self._text_changed)
         self.editor.files_dropped.connect(self.add_files)
+        self.editor.replace_all.connect(self._replace_all)
+        self.editor.refused.connect(lambda reason: QMessageBox.warning(self, "Paste refused", reason))
+        self._file_pool: ThreadPoolExecutor | None = None
+        self._file_jobs: list[Future] = []
+        self._file_poll = QTimer(self, interval=20)
+        self._file_poll.timeout.connect(self._collect_files)
         self.view_tabs.currentChanged.connect(self._view_changed)
         controller.scenario_changed.connect(self.show_scenario)
         controller.scenario_replaced.connect(self._replaced)
@@ -198,13 +345,11 @@ class PromptsPanel(QWidget):
     def _select(self, row: int) -> None:
         s = self.controller.scenario
         self._show_params(s)
-        with QSignalBlocker(self.editor):
-            if 0 <= row < len(s.prompts):
-                self.editor.setPlainText(s.prompts[row].text)
-                self._sent[s.prompts[row].name] = s.prompts[row].text
-                self.editor.setReadOnly(s.prompts[row].fixed_tokens is not None)
-            else:
-                self.editor.setPlainText("")
+        if 0 <= row < len(s.prompts):
+            self._fill_editor(s.prompts[row].text, s.prompts[row].fixed_tokens is not None)
+            self._sent[s.prompts[row].name] = s.prompts[row].text
+        else:
+            self._fill_editor("")
         self.editor.setEnabled(0 <= row < len(s.prompts))
         self._show_counts()
         if self.view_tabs.currentIndex() == 1:
@@ -228,9 +373,39 @@ class PromptsPanel(QWidget):
         set_quiet(self.reasoning, p.reasoning_tokens)
         # An undo or an open may change the text under the editor: show it (but not our own echo).
         if self._sent.get(p.name) != p.text and not self._read_timer.isActive():
-            with QSignalBlocker(self.editor):
-                self.editor.setPlainText(p.text)
+            self._fill_editor(p.text, p.fixed_tokens is not None)
             self._sent[p.name] = p.text
+
+    def _fill_editor(self, text: str, read_only: bool = False) -> None:
+        """Show `text` in the editor, or a read-only preview when the editor would stall on it."""
+        large = too_big_to_edit(text)
+        self.editor.preview = large
+        with QSignalBlocker(self.editor):
+            self.editor.setPlainText(preview_of(text) if large else text)
+        self.editor.setReadOnly(read_only or large)
+        if large:
+            lines = text.count("\n") + 1
+            self.large_info.setText(
+                f"This prompt has {len(text):,} characters on {lines:,} line(s); it is counted in full, "
+                f"but the editor takes at most {EDITOR_MAX_CHARS:,} characters and lines of "
+                f"{EDITOR_MAX_LINE_CHARS:,}, so this is a read-only preview of its start. "
+                "Paste (Ctrl+V) or drop a file to replace it.")
+        self.large_info.setVisible(large)
+
+    def _replace_all(self, text: str) -> None:
+        """After a big paste: the prompt takes the whole text; the editor shows it, or a preview."""
+        row = self.current()
+        if not 0 <= row < len(self.controller.scenario.prompts):
+            return
+        self._read_timer.stop()
+        prompt = self.controller.scenario.prompts[row]
+        self._fill_editor(text)
+        self._sent[prompt.name] = text  # before the update, whose echo would fill the editor again
+        if not self.controller.update_prompt(row, text=text):
+            self._sent[prompt.name] = prompt.text
+            self._fill_editor(prompt.text, prompt.fixed_tokens is not None)
+        elif self.view_tabs.currentIndex() == 1:
+            self._token_timer.start()
 
     # --- edits --------------------------------------------------------------------------------
 
@@ -256,9 +431,9 @@ class PromptsPanel(QWidget):
 
     def _send_text(self) -> None:
         row = self.current()
-        if not 0 <= row < len(self.controller.scenario.prompts):
+        if not 0 <= row < len(self.controller.scenario.prompts) or self.editor.preview:
             return
-        text = self.editor.toPlainText()
+        text = self.editor.text()
         self._sent[self.controller.scenario.prompts[row].name] = text
         self.controller.update_prompt(row, text=text)
         if self.view_tabs.currentIndex() == 1:
@@ -291,17 +466,43 @@ class PromptsPanel(QWidget):
             self._select(self.current())
 
     def add_files(self, paths: list[str]) -> None:
-        problems = []
-        for path in paths:
+        """Dropped files become prompts; big ones are read on a worker so the window keeps answering."""
+        def size(path: str) -> int:
             try:
-                text = read_prompt_file(path)
-            except ValueError as exc:  # TextFileError: binary, not UTF-8, unreadable, too large
-                problems.append(str(exc))
+                return os.stat(path).st_size
+            except (OSError, ValueError):
+                return 0  # read_prompt_file reports the problem
+
+        if not any(size(p) > SYNC_READ_BYTES for p in paths):
+            self._add_read_files(_read_files(paths))
+            return
+        if self._file_pool is None:
+            self._file_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prompt-files")
+        self._file_jobs.append(self._file_pool.submit(_read_files, list(paths)))
+        self._file_poll.start()
+        self.counts.setText(f"reading {len(paths)} file(s)…")
+
+    def _collect_files(self) -> None:
+        while self._file_jobs and self._file_jobs[0].done():
+            self._add_read_files(self._file_jobs.pop(0).result())
+        if not self._file_jobs:
+            self._file_poll.stop()
+            self._show_counts()
+
+    def _add_read_files(self, results: list[tuple[str, str | None, str | None]]) -> None:
+        problems = []
+        for path, text, problem in results:
+            if text is None:
+                problems.append(problem or f"{path}: cannot be read")
                 continue
             row = self.controller.add_prompt(Path(path).stem, text, self.default_output_tokens())
             self.list.setCurrentRow(row)
         if problems:
             QMessageBox.warning(self, "Some files were not added", "\n".join(problems))
+
+    @property
+    def reading_files(self) -> bool:
+        return bool(self._file_jobs)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
