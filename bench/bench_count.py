@@ -1,7 +1,14 @@
-"""Benchmarks exact counting of a 10 MB mixed text (in-process and whole `count` processes) against plain tiktoken."""
+"""Benchmarks exact counting of a 10 MB mixed text (in-process and whole `count` processes) against plain tiktoken.
+
+"ours" is the production path: core.chunking.count_exact_fast, which counts safely cut pieces with
+bpe-openai (core.fastcount) when it is installed and passes its self-check. The tiktoken-only
+path (the fallback) is timed in the same run: in-process with core.fastcount.disabled(), as a
+process with TOKEN_BUDGET_NO_ACCELERATOR=1.
+"""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -102,11 +109,13 @@ with open(sys.argv[4], encoding="utf-8", newline="") as f:  # keep \r\n, as `cou
 
 
 def process_times(file: Path, runs: int, cache: Path, data: Path) -> dict[str, float]:
+    from core.fastcount import DISABLE_ENV
     from core.vocab import SPECS, vocabulary_path
 
     spec = SPECS["o200k_base"]
     env = dict(os.environ, TOKEN_BUDGET_CACHE_DIR=str(cache), TOKEN_BUDGET_DATA_DIR=str(data),
                TIKTOKEN_CACHE_DIR=str(cache / "tiktoken"))
+    env.pop(DISABLE_ENV, None)
     ours = [sys.executable, str(ROOT / "main.py"), "count", str(file), "--model", "gpt-5", "--json"]
     plain = [sys.executable, "-c", PLAIN_SCRIPT, str(vocabulary_path("o200k_base")), spec.sha256,
              spec.pat_str, str(file)]
@@ -116,20 +125,35 @@ def process_times(file: Path, runs: int, cache: Path, data: Path) -> dict[str, f
         out = subprocess.run(cmd, capture_output=True, text=True, check=True, env={**env, **(extra_env or {})}).stdout
         return time.perf_counter() - t, out
 
-    timed(ours), timed(plain)  # warm: OS file cache, the catalog memo, tiktoken's file copy
-    samples: dict[str, list[float]] = {"count (memo warm)": [], "count (no memo)": [], "plain tiktoken": []}
+    # Warm the OS file cache, the catalog memo, the ranks cache and tiktoken's file copy.
+    timed(ours), timed(ours, {DISABLE_ENV: "1"}), timed(plain)
+    contenders = {
+        "count, bpe-openai (memo warm)": (ours, None),
+        "count, bpe-openai (no memo)": (ours, "fresh"),
+        "count, tiktoken only (memo warm)": (ours, {DISABLE_ENV: "1"}),
+        "plain tiktoken script": (plain, None),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
     counts: set[int] = set()
     for i in range(runs):
-        t, out = timed(ours)
-        samples["count (memo warm)"].append(t)
-        counts.add(int(__import__("json").loads(out)["tokens"]))
-        t, out = timed(ours, {"TOKEN_BUDGET_CACHE_DIR": str(cache / f"fresh-{i}")})
-        samples["count (no memo)"].append(t)
-        t, out = timed(plain)
-        samples["plain tiktoken"].append(t)
-        counts.add(int(out))
+        for name, (cmd, extra) in contenders.items():
+            if extra == "fresh":
+                extra = {"TOKEN_BUDGET_CACHE_DIR": str(cache / f"fresh-{i}")}
+            t, out = timed(cmd, extra)
+            samples[name].append(t)
+            counts.add(int(out) if cmd is plain else int(json.loads(out)["tokens"]))
     assert len(counts) == 1, f"process counts differ: {counts}"
     return {k: statistics.median(v) for k, v in samples.items()}
+
+
+def accelerator_build_seconds(runs: int) -> float:
+    """bpe-openai's o200k_base tokenizer: load the native module and build (fresh processes; it is cached in one)."""
+    code = ("import time; t = time.perf_counter(); from core import fastcount; "
+            "assert fastcount.counter('o200k_base') is not None, fastcount.status('o200k_base'); "
+            "print(time.perf_counter() - t)")
+    times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                  cwd=ROOT).stdout) for _ in range(runs)]
+    return statistics.median(times)
 
 
 def vocabulary_load_times(runs: int) -> dict[str, float]:
@@ -161,12 +185,48 @@ def vocabulary_load_times(runs: int) -> dict[str, float]:
     return {k: t for k, (t, _) in res.items()}
 
 
+def single_piece_inputs(enc) -> None:
+    """Texts with no safe cut (one piece whatever the chunk size): one bpe-openai call vs one tiktoken call."""
+    import base64
+
+    from core import fastcount
+    from core.chunking import counter_for
+
+    fast = fastcount.counter("o200k_base")
+    if fast is None:
+        return
+    tiktoken_count = counter_for(enc)
+    r = random.Random(3)
+    cases = {
+        "1M letters 'a'": "a" * 1_000_000,
+        "1M digits": "".join(r.choice("0123456789") for _ in range(1_000_000)),
+        "1M CJK ideographs": "".join(chr(r.randint(0x4E00, 0x9FA5)) for _ in range(1_000_000)),
+        "300k emoji": "\U0001F600" * 300_000,
+        "1M chars of base64": base64.b64encode(r.randbytes(750_000)).decode(),
+        "1M spaces": " " * 1_000_000,
+    }
+    print("single pieces (no safe cut), o200k_base, one call each:")
+    for name, text in cases.items():
+        t = time.perf_counter()
+        ours = fast(text)
+        t_ours = time.perf_counter() - t
+        t = time.perf_counter()
+        try:
+            theirs: object = tiktoken_count(text)
+        except ValueError as exc:  # tiktoken's regex engine gives up on some long runs
+            theirs = f"error: {str(exc)[:60]}"
+        t_theirs = time.perf_counter() - t
+        same = "same count" if theirs == ours else f"tiktoken: {theirs}"
+        print(f"  {name:22s} bpe-openai {t_ours * 1000:7.1f} ms   tiktoken {t_theirs * 1000:7.1f} ms   ({same})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7, help="runs per measurement (median reported)")
     parser.add_argument("--no-process", action="store_true", help="skip the whole-process timings")
     args = parser.parse_args()
 
+    from core import fastcount
     from core.chunking import count_exact_fast, counter_for, split_text
     from core.vocab import get_encoding
 
@@ -176,34 +236,46 @@ def main() -> int:
     raw_count = counter_for(enc)
     print(f"text: {len(text):,} characters, {len(text.encode()):,} UTF-8 bytes, "
           f"{len(split_text(text)):,} chunks of ~64k characters")
+    print(f"accelerator: {fastcount.status('o200k_base') if fastcount.counter('o200k_base') else 'none'}")
+
+    def tiktoken_only() -> int:
+        with fastcount.disabled():
+            return count_exact_fast(text, "o200k_base")
+
     res = median_times({
-        "raw enc.encode_ordinary(text)": lambda: len(enc.encode_ordinary(text)),
-        "one call, u32 buffer (no list)": lambda: raw_count(text),
-        "count_exact_fast (chunks, threads)": lambda: count_exact_fast(text, "o200k_base"),
+        "raw tiktoken enc.encode_ordinary(text)": lambda: len(enc.encode_ordinary(text)),
+        "tiktoken one call, u32 buffer": lambda: raw_count(text),
+        "tiktoken only: chunks on 2 threads": tiktoken_only,
+        "ours: count_exact_fast (bpe-openai)": lambda: count_exact_fast(text, "o200k_base"),
     }, args.runs)
     counts = {r for _, r in res.values()}
     assert len(counts) == 1, f"counts differ: {res}"
-    base = res["raw enc.encode_ordinary(text)"][0]
-    print(f"tokens: {counts.pop():,} (identical on all paths)")
+    base = res["raw tiktoken enc.encode_ordinary(text)"][0]
+    print(f"in-process, 10 MB, median of {args.runs} interleaved runs; tokens: {counts.pop():,} "
+          f"(identical on all paths)")
     for name, (t, _) in res.items():
-        print(f"  {name:38s} median {t * 1000:7.1f} ms   {base / t:5.2f}x")
+        print(f"  {name:40s} median {t * 1000:7.1f} ms   {base / t:5.2f}x")
 
     print("vocabulary load, o200k_base:")
     for name, t in vocabulary_load_times(args.runs).items():
-        print(f"  {name:38s} median {t * 1000:7.1f} ms")
+        print(f"  {name:40s} median {t * 1000:7.1f} ms")
+    print(f"  {'bpe-openai: import + build + self-check':40s} median "
+          f"{accelerator_build_seconds(args.runs) * 1000:7.1f} ms (fresh processes)")
+
+    single_piece_inputs(enc)
 
     if not args.no_process:
         with tempfile.TemporaryDirectory() as tmp:
             tmp_path = Path(tmp)
             for label, content in (("10 MB mixed text", text), ("4 KB prompt", text[:4096])):
                 file = tmp_path / "input.txt"
-                file.write_text(content, encoding="utf-8")
+                file.write_text(content, encoding="utf-8", newline="")
                 times = process_times(file, args.runs, tmp_path / "cache", tmp_path / "data")
-                plain_t = times["plain tiktoken"]
-                print(f"whole process, {label} (`python main.py count FILE --model gpt-5 --json` "
-                      f"vs plain tiktoken script):")
+                plain_t = times["plain tiktoken script"]
+                print(f"whole process, {label}, median of {args.runs} interleaved runs "
+                      f"(`python main.py count FILE --model gpt-5 --json` vs a plain tiktoken script):")
                 for name, t in times.items():
-                    print(f"  {name:38s} median {t * 1000:7.1f} ms   {plain_t / t:5.2f}x")
+                    print(f"  {name:40s} median {t * 1000:7.1f} ms   {plain_t / t:5.2f}x")
     print(f"load average {os.getloadavg()[0]:.2f} at end")
     return 0
 
