@@ -97,6 +97,7 @@ def run_gui(argv: list[str]) -> int:
     QCoreApplication.setOrganizationName("TokenBudget")
     QCoreApplication.setApplicationName("Token Budget")
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    test_hook = _test_script()
     from core.catalog import load_catalog
     from gui import theme
     from gui.controller import ScenarioController
@@ -128,9 +129,36 @@ def run_gui(argv: list[str]) -> int:
     if open_errors:
         window.error_dialog("Cannot open the scenario", f"{args.scenario} could not be opened; showing the demo.",
                             "\n".join(open_errors))
+    if catalog_errors and not args.screenshot:  # skipped entries of a broken price file, say so once
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: window.actions.show_catalog_problems(catalog_errors))
+    if test_hook is not None:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: test_hook(window))
     if args.screenshot:
         return _screenshot(app, window, args.screenshot)
     return app.exec()
+
+
+TEST_SCRIPT_ENV = "TOKEN_BUDGET_TEST_SCRIPT"
+
+
+def _test_script():
+    """Test-only hook: TOKEN_BUDGET_TEST_SCRIPT names a Python file run once the QApplication exists.
+
+    tests/gui/test_crash_recovery.py drives a real app process with it (its top level can patch dialogs;
+    an `on_window(window)` function it defines runs on the UI thread once the window is up and any
+    recovery offer answered). Unset, which is always the case outside the tests, it does nothing;
+    anyone who can set this variable can already run code through PYTHONSTARTUP or PYTHONPATH.
+    """
+    path = os.environ.get(TEST_SCRIPT_ENV)
+    if not path:
+        return None
+    namespace = {"__name__": "token_budget_test_script", "__file__": path}
+    exec(compile(Path(path).read_text(encoding="utf-8"), path, "exec"), namespace)  # noqa: S102
+    return namespace.get("on_window")
 
 
 def _report_first_paint(window) -> None:
