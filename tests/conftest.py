@@ -35,8 +35,11 @@ def _block_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket.socket, "sendto", refuse)  # UDP needs no connect()
+    monkeypatch.setattr(socket.socket, "sendmsg", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    for lookup in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr"):  # DNS leaks names
+        monkeypatch.setattr(socket, lookup, refuse)
     yield
 
 
