@@ -161,6 +161,10 @@ def test_light_and_dark_palettes_keep_text_legible(window):
 
 def test_self_hosting_lever_draws_the_break_even(window, qtbot):
     c, box = window.controller, window.levers.selfhost
+    if box.isChecked():  # the demo compares self-hosting already: switch it off first
+        with qtbot.waitSignal(c.breakeven_ready, timeout=15_000,
+                              check_params_cb=lambda payload: payload is None):
+            box.setChecked(False)
     with qtbot.waitSignal(c.breakeven_ready, timeout=15_000,
                           check_params_cb=lambda payload: isinstance(payload, tuple)) as blocker:
         box.setChecked(True)
