@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from core import fastcount
 from core.fastcount import fix_surrogates as _fix_surrogates
-from core.vocab import get_encoding
+from core.vocab import get_encoding, is_loaded
 
 if TYPE_CHECKING:
     import tiktoken
@@ -191,10 +191,35 @@ def count_exact_fast(text: str, encoding_name: str) -> int:
     if fast is not None:
         if len(text) <= CHUNK_CHARS:
             return fast(text)
+        if len(text) >= HYBRID_MIN_CHARS and is_loaded(encoding_name):
+            return _count_hybrid(text, encoding_name, fast)
         return sum(map(fast, iter_split(text, CHUNK_CHARS)))
     if len(text) < FAST_MIN_CHARS:
         return count_exact(text, encoding_name)
     return sum(count_pieces(split_text(text, CHUNK_CHARS), encoding_name))
+
+
+HYBRID_MIN_CHARS = 1 << 20
+# bpe-openai counts ~1.85x faster than tiktoken but holds the GIL; tiktoken releases it. Giving
+# tiktoken the share that finishes when bpe-openai does keeps both cores busy: 1/(1+1.85) ≈ 35%.
+HYBRID_TIKTOKEN_SHARE = 0.35
+
+
+def _count_hybrid(text: str, encoding_name: str, fast: Callable[[str], int]) -> int:
+    """Both exact engines at once, when tiktoken's vocabulary is already resident.
+
+    The text is cut once at a safe position: tiktoken counts the tail on a pool thread (its Rust
+    core releases the GIL) while bpe-openai counts the head here. Loading tiktoken's vocabulary
+    just for this would cost more than it saves, so only callers that already have it benefit
+    (the app once the token view was used; any in-process caller that loaded it).
+    """
+    match = CUT.search(text, int(len(text) * (1 - HYBRID_TIKTOKEN_SHARE)))
+    if match is None:
+        return sum(map(fast, iter_split(text, CHUNK_CHARS)))
+    cut = match.start()
+    tail = _executor().submit(counter_for(get_encoding(encoding_name)), text[cut:])
+    head = sum(map(fast, iter_split(text[:cut], CHUNK_CHARS)))
+    return head + tail.result()
 
 
 # --- incremental counting --------------------------------------------------------------------
