@@ -126,6 +126,9 @@ def run_gui(argv: list[str]) -> int:
     _once(controller.result_ready, _preload_vocabularies)
     if autosaver is not None:
         _offer_recovery(window, autosaver)
+    if open_errors and args.screenshot:  # headless: a modal dialog would wait forever
+        print(f"error: {args.scenario} could not be opened: " + "; ".join(open_errors), file=sys.stderr)
+        return 2
     if open_errors:
         window.error_dialog("Cannot open the scenario", f"{args.scenario} could not be opened; showing the demo.",
                             "\n".join(open_errors))
