@@ -285,5 +285,10 @@ def to_str(value: Any, *, max_len: int = 2000) -> str:
         raise FieldError(f"expected text, got {type(value).__name__}")
     text = str(value)
     if len(text) > max_len:
-        raise FieldError(f"text longer than {max_len} characters")
+        raise FieldError(f"text longer than {max_len:,} characters")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # "\ud800" escapes: the pure-Python parser lets them through
+            raise FieldError(f"not valid Unicode text (unpaired surrogate at character {exc.start})") from None
     return text

@@ -158,8 +158,9 @@ class WindowActions:
     def _write(self, path: str) -> bool:
         try:
             save_scenario(self.c.scenario, path)
-        except OSError as exc:
-            self.w.error_dialog("Cannot save", f"{path}: {exc.strerror or exc}")
+        except (OSError, ValueError) as exc:  # ValueError: text UTF-8 cannot hold; the old file stays
+            self.w.error_dialog("Cannot save", f"{path}: {getattr(exc, 'strerror', None) or exc}; "
+                                "the file on disk is unchanged.")
             return False
         self.c.mark_saved(str(Path(path).resolve()))
         self.w.mark_clean()

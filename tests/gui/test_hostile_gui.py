@@ -297,3 +297,30 @@ def test_bad_entries_in_the_price_override_file_are_reported_and_the_prices_in_u
     assert "models.yaml:7 [" + model + ".prices.input]: must not be negative" in shown
     assert "the prices in use are unchanged" in shown
     assert c.catalog is catalog and c.result is result  # the prices in use did not change
+
+
+def test_a_failed_save_shows_a_dialog_keeps_the_file_and_the_unsaved_state(window, qtbot, dialogs, tmp_path,
+                                                                            monkeypatch):
+    import errno
+
+    from core import atomicio
+    from core.scenario import load_scenario
+
+    c = window.controller
+    (tmp_path / "plans").mkdir()
+    path = tmp_path / "plans" / "plan.yaml"
+    assert window.actions._write(str(path))  # v1 on disk
+    c.update(name="Edited after saving")
+    assert c.dirty
+
+    def disk_full(*_args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patch:  # (undo() would also undo the dialog fixture's patches)
+        patch.setattr(atomicio.os, "replace", disk_full)
+        assert window.actions.save() is False
+    shown = [text for kind, text in dialogs if kind == "exec"][-1]
+    assert "Cannot save" in shown and "No space left on device" in shown and "unchanged" in shown
+    assert c.dirty and window.isWindowModified()
+    assert load_scenario(path)[0].name == "Support assistant (demo)"
+    assert [p.name for p in path.parent.iterdir()] == ["plan.yaml"]  # no temp file left behind
