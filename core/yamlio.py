@@ -212,8 +212,21 @@ def brief(value: Any, limit: int = 60) -> str:
     """repr() of a value for a message, cut to `limit` characters (a field may hold megabytes)."""
     if isinstance(value, str) and len(value) > limit:
         return repr(value[:limit]) + f"… ({len(value):,} characters)"
-    text = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    text = repr(value) if not isinstance(value, (dict, list)) else kind(value)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def kind(value: Any) -> str:
+    """What a YAML value is, in the file's terms ("a mapping", not the loader's class name)."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    return type(value).__name__
 
 
 MAX_PRICE_PER_MTOK = Decimal("100000")
@@ -233,7 +246,7 @@ def to_decimal(value: Any, *, maximum: Decimal | None = None, allow_negative: bo
         except InvalidOperation:
             raise FieldError(f"expected a number, got {brief(value)}") from None
     else:
-        raise FieldError(f"expected a number, got {type(value).__name__}")
+        raise FieldError(f"expected a number, got {kind(value)}")
     if not result.is_finite():
         raise FieldError(f"expected a finite number, got {brief(value)}")
     if result < 0 and not allow_negative:
@@ -260,7 +273,7 @@ def to_int(value: Any, *, minimum: int = 0, maximum: int = 10**12) -> int:
         except ValueError:
             raise FieldError(f"expected a whole number, got {brief(value)}") from None
     if not isinstance(value, int):
-        raise FieldError(f"expected a whole number, got {type(value).__name__}")
+        raise FieldError(f"expected a whole number, got {kind(value)}")
     if value < minimum:
         raise FieldError(f"must be at least {minimum}, got {value}")
     if value > maximum:
@@ -282,7 +295,7 @@ def to_date(value: Any) -> date:
 
 def to_str(value: Any, *, max_len: int = 2000) -> str:
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise FieldError(f"expected text, got {type(value).__name__}")
+        raise FieldError(f"expected text, got {kind(value)}")
     text = str(value)
     if len(text) > max_len:
         raise FieldError(f"text longer than {max_len:,} characters")

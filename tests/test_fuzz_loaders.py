@@ -28,8 +28,10 @@ keys = st.sampled_from([
     "workload", "requests_per_day", "horizon_months", "start_month", "budget_per_month", "levers",
     "caching", "enabled", "hit_rate", "share", "text", "tokens", "output_tokens", "primary_model",
 ]) | st.text(max_size=8)
+# Small trees: generating big ones cost a minute a target, and real documents with hostile edits
+# (tests/test_fuzz_mutations.py) reach the deep validation paths these random shapes seldom do.
 trees = st.recursive(scalars, lambda children: st.lists(children, max_size=4)
-                     | st.dictionaries(keys, children, max_size=6), max_leaves=30)
+                     | st.dictionaries(keys, children, max_size=5), max_leaves=12)
 
 
 def assert_errors_are_values(result):
@@ -41,7 +43,7 @@ def assert_errors_are_values(result):
 
 def dump(tree) -> str:
     try:
-        return yaml.safe_dump(tree, allow_unicode=True)
+        return yaml.dump(tree, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), allow_unicode=True)
     except (yaml.YAMLError, ValueError):
         return str(tree)
 
