@@ -158,3 +158,14 @@ def test_long_context_cliff_is_exact_at_the_threshold_in_a_projection():
     rates = model.rates_on(date(2027, 1, 1))
     assert at.months[0].cost == days * D(tier.threshold_tokens) * rates.input_per_mtok / 10**6
     assert above.months[0].cost == days * D(tier.threshold_tokens + 1) * tier.rates.input_per_mtok / 10**6
+
+
+def test_tiny_amounts_are_written_in_plain_notation():
+    """str(Decimal) writes $0.0000009 as "9E-7"; the JSON, the CSV and the text must not."""
+    got = _cli_json("cost", "--model", "codestral-2508", "--input", "0", "--output", "1", "--date",
+                    DAY.isoformat(), "--json")
+    assert got["total"] == "0.0000009" and all(PLAIN_DECIMAL.match(line["cost"]) for line in got["lines"])
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert run(["cost", "--model", "codestral-2508", "--input", "0", "--output", "1"]) == 0
+    assert "(exact: $0.0000009)" in out.getvalue()

@@ -30,6 +30,11 @@ def find_model(catalog, model_id: str):
     return model
 
 
+def exact(value) -> str:
+    """A Decimal amount in full and in plain notation: str() would print tiny ones as "9E-7"."""
+    return "0" if value == 0 else format(value, "f")
+
+
 def token_count(text: str) -> int:
     """argparse type for token counts: whole numbers ≥ 0, underscores/commas allowed."""
     cleaned = text.replace("_", "").replace(",", "").strip()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from core.cli import CliError, emit_json
-from core.cli.common import find_model, iso_date, load_catalog_or_fail, print_table, token_count
+from core.cli.common import exact, find_model, iso_date, load_catalog_or_fail, print_table, token_count
 
 
 def add_parser(sub) -> None:
@@ -43,8 +43,8 @@ def run(args) -> int:
             "model": model.id, "provider": model.provider, "service_tier": tier.value,
             "date": cost.priced_on.isoformat(), "long_context": cost.long_context,
             "lines": [{"token_type": l.token_type, "tokens": l.tokens,
-                       "rate_per_mtok": str(l.rate_per_mtok), "cost": str(l.cost)} for l in cost.lines],
-            "total": str(cost.total), "currency": "USD",
+                       "rate_per_mtok": exact(l.rate_per_mtok), "cost": exact(l.cost)} for l in cost.lines],
+            "total": exact(cost.total), "currency": "USD",
             "price_checked": model.checked.isoformat(), "price_age_days": age,
             "source": model.source,
         })
@@ -54,7 +54,7 @@ def run(args) -> int:
     rows = [[l.token_type, f"{l.tokens:,}", f"${l.rate_per_mtok:.4f}".rstrip("0").rstrip("."),
              format_usd(l.cost, 6)] for l in cost.lines]
     print_table(["token type", "tokens", "$/1M", "cost"], rows, "lrrr")
-    print(f"total: {format_usd(cost.total, 6)}  (exact: ${cost.total})")
+    print(f"total: {format_usd(cost.total, 6)}  (exact: ${exact(cost.total)})")
     stale = "  ⚠ older than 90 days" if age > 90 else ""
     print(f"price checked {model.checked} ({age} days ago){stale}; source: {model.source}")
     return 0

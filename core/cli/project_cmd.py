@@ -6,7 +6,7 @@ import sys
 from decimal import Decimal
 
 from core.cli import CliError, emit_json
-from core.cli.common import load_catalog_or_fail, print_table
+from core.cli.common import exact, load_catalog_or_fail, print_table
 
 
 def add_parser(sub) -> None:
@@ -39,11 +39,11 @@ def _load(args):
 
 def month_record(row) -> dict:
     return {
-        "month": row.month.strftime("%Y-%m"), "days": row.days, "requests": str(row.requests),
-        "cost": str(row.cost), "budget": None if row.budget is None else str(row.budget),
-        "over_budget": row.over_budget, "headroom": None if row.headroom is None else str(row.headroom),
-        "by_token_type": {k: str(v) for k, v in row.by_token_type.items()},
-        "by_model": {k: str(v) for k, v in row.by_model.items()},
+        "month": row.month.strftime("%Y-%m"), "days": row.days, "requests": exact(row.requests),
+        "cost": exact(row.cost), "budget": None if row.budget is None else exact(row.budget),
+        "over_budget": row.over_budget, "headroom": None if row.headroom is None else exact(row.headroom),
+        "by_token_type": {k: exact(v) for k, v in row.by_token_type.items()},
+        "by_model": {k: exact(v) for k, v in row.by_model.items()},
     }
 
 
@@ -54,22 +54,22 @@ def result_json(result) -> dict:
         "scenario": result.scenario.name,
         "primary_model": result.scenario.primary_model,
         "months": [month_record(r) for r in p.months],
-        "total": str(p.total),
-        "baseline_total": str(result.baseline.total) if result.baseline.ok else None,
+        "total": exact(p.total),
+        "baseline_total": exact(result.baseline.total) if result.baseline.ok else None,
         "budget_per_month": None if result.scenario.workload.budget_per_month is None
-        else str(result.scenario.workload.budget_per_month),
+        else exact(result.scenario.workload.budget_per_month),
         "first_breach": breach.month.strftime("%Y-%m") if breach else None,
-        "min_headroom": None if p.min_headroom is None else str(p.min_headroom),
+        "min_headroom": None if p.min_headroom is None else exact(p.min_headroom),
         "max_requests_per_day_within_budget": result.max_requests_per_day,
         "waterfall": {
-            "baseline": str(result.waterfall.baseline), "optimized": str(result.waterfall.optimized),
-            "steps": [{"lever": s.lever, "title": s.title, "saving": str(s.saving),
-                       "total_after": str(s.total_after)} for s in result.waterfall.steps],
+            "baseline": exact(result.waterfall.baseline), "optimized": exact(result.waterfall.optimized),
+            "steps": [{"lever": s.lever, "title": s.title, "saving": exact(s.saving),
+                       "total_after": exact(s.total_after)} for s in result.waterfall.steps],
         },
-        "sensitivity": [{"input": b.input, "low": str(b.low_cost), "high": str(b.high_cost),
-                         "base": str(b.base_cost), "impact": str(b.impact)} for b in result.sensitivity],
-        "comparisons": {mid: {"total": str(c.total) if c.ok else None, "errors": list(c.errors),
-                              "months": [{"month": r.month.strftime("%Y-%m"), "cost": str(r.cost)} for r in c.months]}
+        "sensitivity": [{"input": b.input, "low": exact(b.low_cost), "high": exact(b.high_cost),
+                         "base": exact(b.base_cost), "impact": exact(b.impact)} for b in result.sensitivity],
+        "comparisons": {mid: {"total": exact(c.total) if c.ok else None, "errors": list(c.errors),
+                              "months": [{"month": r.month.strftime("%Y-%m"), "cost": exact(r.cost)} for r in c.months]}
                         for mid, c in result.comparisons.items()},
         "token_counts": {f"{name} / {tok}": n for (name, tok), n in result.tokens.prompt_tokens.items()},
         "shared_prefix_tokens": dict(result.tokens.prefix_tokens),
@@ -88,10 +88,10 @@ def write_csv(path: str, result) -> None:
             writer.writerow(["month", "days", "requests", "cost_usd", "budget_usd", "headroom_usd",
                              *[f"{t}_usd" for t in TOKEN_TYPES]])
             for r in rows:
-                writer.writerow([r.month.strftime("%Y-%m"), r.days, f"{r.requests:.0f}", str(r.cost),
-                                 "" if r.budget is None else str(r.budget),
-                                 "" if r.headroom is None else str(r.headroom),
-                                 *[str(r.by_token_type.get(t, 0)) for t in TOKEN_TYPES]])
+                writer.writerow([r.month.strftime("%Y-%m"), r.days, f"{r.requests:.0f}", exact(r.cost),
+                                 "" if r.budget is None else exact(r.budget),
+                                 "" if r.headroom is None else exact(r.headroom),
+                                 *[exact(r.by_token_type.get(t, 0)) for t in TOKEN_TYPES]])
     except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
         raise CliError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
 

@@ -76,7 +76,9 @@ def window(window, monkeypatch):
 
 def _settled(c) -> bool:
     """Counted and priced, and the follow-up jobs (sensitivity, break-even) are in too."""
-    return not c.busy and c.result is not None and not c._jobs and not c._debounce.isActive()
+    debounce = getattr(c, "_debounce", None)  # private: read defensively
+    return (not c.busy and c.result is not None and not getattr(c, "_jobs", ())
+            and not (debounce is not None and debounce.isActive()))
 
 
 def _published(c, index: int, text: str) -> bool:
