@@ -232,6 +232,9 @@ def kind(value: Any) -> str:
 MAX_PRICE_PER_MTOK = Decimal("100000")
 
 
+ABSURD = Decimal(10) ** 18  # beyond any price, budget or traffic this app can mean
+
+
 def to_decimal(value: Any, *, maximum: Decimal | None = None, allow_negative: bool = False) -> Decimal:
     """A finite Decimal from a YAML scalar (strings preferred; ints and floats accepted)."""
     if isinstance(value, bool) or value is None:
@@ -251,8 +254,9 @@ def to_decimal(value: Any, *, maximum: Decimal | None = None, allow_negative: bo
         raise FieldError(f"expected a finite number, got {brief(value)}")
     if result < 0 and not allow_negative:
         raise FieldError(f"must not be negative, got {brief(value)}")
-    if maximum is not None and abs(result) > maximum:
-        raise FieldError(f"{brief(value)} is implausibly large (limit {maximum})")
+    # copy_abs, not abs(): abs() rounds in the context and raises Overflow for 1E1000000.
+    if result.copy_abs() > (ABSURD if maximum is None else maximum):
+        raise FieldError(f"{brief(value)} is implausibly large (limit {maximum or ABSURD})")
     return result
 
 
