@@ -35,8 +35,9 @@ def fmt_value(fld: str, value: Decimal | None) -> str:
         return f"{int(value):,} tokens"
     if fld == "batch_multiplier":
         return f"×{value.normalize():f}"
-    whole, _, frac = f"{value:f}".partition(".")
-    return f"${whole}.{frac.rstrip('0').ljust(2, '0')}/1M"
+    from core.pricing import format_per_mtok
+
+    return f"${format_per_mtok(value)}/1M"
 
 
 class _Relay(QObject):

@@ -19,8 +19,9 @@ def _price(value) -> str:
     """Prices as published: at least two decimals, no trailing zeros beyond them."""
     if value is None:
         return "—"
-    whole, _, frac = f"{value:f}".partition(".")
-    return f"{whole}.{frac.rstrip('0').ljust(2, '0')}"
+    from core.pricing import format_per_mtok
+
+    return format_per_mtok(value)
 
 
 def run(args) -> int:

@@ -83,8 +83,9 @@ def _value(fld: str, value: Decimal | None) -> str:
         return f"{int(value):,}"
     if fld == "batch_multiplier":
         return f"×{value.normalize():f}"
-    whole, _, frac = f"{value:f}".partition(".")
-    return f"{whole}.{frac.rstrip('0').ljust(2, '0')}"
+    from core.pricing import format_per_mtok
+
+    return format_per_mtok(value)
 
 
 def _pct(item) -> str:
