@@ -185,3 +185,84 @@ def test_the_bpe_openai_package_still_imports_after_our_direct_load():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == str(reference_encoding("cl100k_base").encode("hello world"))
+
+
+# --- releasing the embedded vocabulary pages (Linux) --------------------------------------------
+
+_RELEASE_PROBE = r"""
+import json, os, sys
+from core import fastcount
+from core.chunking import split_text
+text = open(sys.argv[1], encoding="utf-8", newline="").read()
+names = sys.argv[2:]
+counters = {name: fastcount.counter(name) for name in names}
+path = os.path.realpath(fastcount._bindings().__file__)
+with open("/proc/self/smaps") as smaps:
+    lines = smaps.read().splitlines()
+heads = [i for i, line in enumerate(lines) if line.endswith(" " + path) and line.split()[1] == "r--p"]
+first_rss = next(int(line.split()[1]) for line in lines[heads[0]:] if line.startswith("Rss:"))
+print(json.dumps({
+    "built": {name: c is not None for name, c in counters.items()},
+    "first_rss_kb": first_rss,
+    "released": fastcount.released_bytes(),
+    "probes": {name: [c(t) for t in fastcount.PROBE_TEXTS] for name, c in counters.items()},
+    "counts": {name: sum(map(c, split_text(text, 4096))) for name, c in counters.items()},
+}))
+"""
+
+linux_with_accelerator = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or importlib.util.find_spec("bpe_openai") is None,
+    reason="releases pages on Linux only, of bpe-openai's native module")
+
+
+def _release_run(tmp_path, names, **env):
+    """Build `names` through fastcount.counter in a fresh process, then count a mixed text there."""
+    text = "".join(fastcount.PROBE_TEXTS) * 50 + mixed_text(150_000, seed=31)
+    file = tmp_path / "text.txt"
+    file.write_text(text, encoding="utf-8", newline="")
+    run = subprocess.run([sys.executable, "-c", _RELEASE_PROBE, str(file), *names], capture_output=True,
+                         text=True, cwd=ROOT, env={**os.environ, **env}, timeout=120)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["built"] == {name: True for name in names}  # the self-checks passed
+    for name in names:
+        assert result["probes"][name] == list(fastcount.PROBE_TOKENS[name])
+        assert result["counts"][name] == _ref_count(name, text)
+    return result
+
+
+@linux_with_accelerator
+def test_vocabulary_pages_are_released_after_the_build_and_counts_stay_exact(tmp_path):
+    result = _release_run(tmp_path, ["o200k_base"])
+    assert result["released"] > 10 << 20
+    assert result["first_rss_kb"] < 4 << 10  # counting the text re-faulted only a little of it
+
+
+@linux_with_accelerator
+def test_keep_vocab_pages_switch_releases_nothing(tmp_path):
+    result = _release_run(tmp_path, ["o200k_base"], **{fastcount.KEEP_PAGES_ENV: "1"})
+    assert result["released"] == 0
+    assert result["first_rss_kb"] > 10 << 10
+
+
+@linux_with_accelerator
+def test_cl100k_builds_and_counts_exactly_after_o200k_released_pages(tmp_path):
+    """The second build reads the vocabulary segment again (re-faulted from the file) and releases again."""
+    result = _release_run(tmp_path, ["o200k_base", "cl100k_base"])
+    assert result["released"] > 20 << 20
+    assert result["first_rss_kb"] < 4 << 10
+
+
+def test_release_is_silent_off_linux_and_on_errors(monkeypatch):
+    monkeypatch.delenv(fastcount.KEEP_PAGES_ENV, raising=False)
+    before = fastcount.released_bytes()
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert fastcount._release_embedded_vocabularies() == 0
+    monkeypatch.setattr(sys, "platform", "linux")
+
+    def missing():
+        raise ImportError("bpe-openai is not installed")
+
+    monkeypatch.setattr(fastcount, "_bindings", missing)
+    assert fastcount._release_embedded_vocabularies() == 0
+    assert fastcount.released_bytes() == before
