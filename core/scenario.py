@@ -304,7 +304,7 @@ def scenario_to_data(s: Scenario) -> dict[str, Any]:
         if p.fixed_tokens is not None:
             item["tokens"] = p.fixed_tokens
         if p.text:
-            item["text"] = p.text
+            item["text"] = str(p.text)  # a LargeText is written out whole
         prompts.append(item)
     levers = {}
     for name, (_cls, fields) in _LEVER_FIELDS.items():

@@ -12,6 +12,7 @@ from typing import NamedTuple
 from core import fastcount
 from core.chunking import (FAST_MIN_CHARS, IncrementalCounter, count_exact, count_exact_fast,
                            count_pieces, iter_split, split_text)
+from core.largetext import LARGE_TEXT_CHARS, LargeText
 from core.vocab import (ENCODING_NAMES, VocabularyError, get_encoding, is_loaded, load_encoding,
                         preload)
 
@@ -181,8 +182,10 @@ _incremental: dict[str, list[IncrementalCounter]] = {}
 _incremental_lock = threading.Lock()
 
 
-def _encoding_count(text: str, encoding: str, incremental: bool = False) -> int:
+def _encoding_count(text: "str | LargeText", encoding: str, incremental: bool = False) -> int:
     global _cache_chars
+    if isinstance(text, LargeText):
+        return text.count(encoding)  # remembers its chunks' counts: recounts only what changed
     if len(text) < _CACHE_MIN_CHARS:
         return count_exact_fast(text, encoding)
     if incremental and len(text) >= INCREMENTAL_MIN_CHARS:
@@ -333,7 +336,8 @@ def token_spans(text: str, tokenizer: str, limit: int = 20_000) -> list[tuple[in
         return []
     # A token covers ≥ 1 character, so `limit` tokens never need more than `limit` characters
     # beyond the cut; pieces past the first are only encoded if the first falls short.
-    pieces = iter_split(text, max(limit, 256))
+    # A LargeText's chunks are already cut at safe positions.
+    pieces = text.pieces() if isinstance(text, LargeText) else iter_split(text, max(limit, 256))
     spans: list[tuple[int, int]] = []
     base = 0
     for piece in pieces:
@@ -390,14 +394,21 @@ def decode_text_bytes(data: bytes, source: str = "<stdin>", max_bytes: int = MAX
         ) from None
 
 
-def read_text_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> str:
-    """The text of a UTF-8 file, or TextFileError: unreadable, too large, binary or not UTF-8."""
+def read_text_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES, *,
+                   large: bool = False) -> "str | LargeText":
+    """The text of a UTF-8 file, or TextFileError: unreadable, too large, binary or not UTF-8.
+
+    `large=True`: a file of more than LARGE_TEXT_CHARS bytes comes back as a LargeText, read and
+    checked 1 MB at a time, so its text never exists as one str (4 bytes per character with emoji).
+    """
     path = Path(path)
     try:
         size = path.stat().st_size
         if size > max_bytes:
             raise TextFileError(f"{path} is too large ({_mb(size)}; the limit is {_mb(max_bytes)})")
         with path.open("rb") as fh:
+            if large and size > LARGE_TEXT_CHARS:
+                return _read_large(path, fh)
             data = fh.read(max_bytes + 1)
     except TextFileError:
         raise
@@ -406,6 +417,22 @@ def read_text_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES
     except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
         raise TextFileError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     return decode_text_bytes(data, str(path), max_bytes)
+
+
+def _read_large(path: Path, fh) -> LargeText:
+    head = fh.read(_BINARY_SNIFF)
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise TextFileError(f"{path} looks binary (NUL byte at offset {nul}), not text")
+    offset = len(_BOM) if head.startswith(_BOM) else 0
+    try:
+        return LargeText.read_file(path, skip=offset)
+    except UnicodeDecodeError as exc:
+        at = exc.start + offset
+        fh.seek(at)
+        raise TextFileError(
+            f"{path} is not valid UTF-8 (byte 0x{fh.read(1)[0]:02x} at offset {at}); save it as UTF-8"
+        ) from None
 
 
 def _mb(n: int) -> str:

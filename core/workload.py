@@ -5,11 +5,15 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 MAX_HORIZON_MONTHS = 36
 MAX_REQUESTS_PER_DAY = Decimal(10) ** 10
 MAX_GROWTH_PCT = Decimal(1000)
+_LARGE_TEXT_CHARS = 1_000_000  # core.largetext.LARGE_TEXT_CHARS (not imported: start-up stays light)
+
+if TYPE_CHECKING:
+    from core.largetext import LargeText
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,12 +25,20 @@ class PromptSpec:
     """
 
     name: str
-    text: str = ""
+    text: "str | LargeText" = ""  # above LARGE_TEXT_CHARS characters a LargeText (see __post_init__)
     fixed_tokens: int | None = None  # use this count instead of counting `text`
     share: Decimal | None = Decimal(1)
     requests_per_day: Decimal | None = None
     output_tokens: int = 0
     reasoning_tokens: int = 0
+
+    def __post_init__(self) -> None:
+        # Large texts are held as core.largetext.LargeText whichever way they arrive (file, paste,
+        # scenario load): edited versions then share memory and remembered counts.
+        if type(self.text) is not str or len(self.text) > _LARGE_TEXT_CHARS:
+            from core.largetext import as_prompt_text
+
+            object.__setattr__(self, "text", as_prompt_text(self.text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +123,7 @@ class TokenTable:
             self.exact, self.prefix_chars)
 
 
-def common_prefix(texts: list[str]) -> str:
+def common_prefix(texts: "list[str | LargeText]") -> "str | LargeText":
     """The text every prompt starts with, cut back to a line/word boundary.
 
     Cutting at whitespace keeps the prefix's token count equal to the count of the tokens the
@@ -120,18 +132,32 @@ def common_prefix(texts: list[str]) -> str:
     texts = [t for t in texts if t]
     if not texts:
         return ""
-    if len(texts) == 1:
+    if len(texts) == 1 or all(t == texts[0] for t in texts[1:]):
         return texts[0]
-    low, high = min(texts), max(texts)
-    n = 0
-    limit = min(len(low), len(high))
-    while n < limit and low[n] == high[n]:
-        n += 1
-    if n == len(low) == len(high):
-        return low
-    prefix = low[:n]
+    n = _shared_length(texts)
+    prefix = texts[0][:n]
     cut = max(prefix.rfind("\n"), prefix.rfind(" "))
     return prefix[:cut + 1] if cut >= 0 else ""
+
+
+def _shared_length(texts: "list[str | LargeText]", block: int = 1 << 16) -> int:
+    """How many leading characters all `texts` share, compared a block at a time.
+
+    Slicing blocks works the same for str and LargeText and never builds a whole large text.
+    """
+    limit = min(map(len, texts))
+    n = 0
+    while n < limit:
+        heads = [t[n:min(n + block, limit)] for t in texts]
+        low, high = min(heads), max(heads)
+        if low == high:
+            n += len(low)
+            continue
+        i = 0
+        while low[i] == high[i]:
+            i += 1
+        return n + i
+    return n
 
 
 Counter = Callable[[str, str], int]  # (text, tokenizer) -> tokens

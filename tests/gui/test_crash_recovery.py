@@ -76,7 +76,7 @@ RESTORE = textwrap.dedent("""
     def on_window(window):
         scenario = window.controller.scenario
         dump = {"asked": ASKED, "name": scenario.name, "dirty": window.controller.dirty,
-                "prompts": [[p.name, p.text] for p in scenario.prompts]}
+                "prompts": [[p.name, str(p.text)] for p in scenario.prompts]}  # a big one is a LargeText
         Path(os.environ["CRASH_TEST_DUMP"]).write_text(json.dumps(dump, ensure_ascii=False), encoding="utf-8")
         os._exit(0)
 """)

@@ -1,0 +1,178 @@
+"""LargeText: a prompt held as safely cut UTF-8 chunks stays equal to its str, counts exactly, and edits share memory and counts."""
+from __future__ import annotations
+
+import random
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core import largetext
+from core.largetext import LARGE_TEXT_CHARS, LargeText, as_prompt_text
+from core.scenario import Scenario, dump_scenario, parse_scenario
+from core.tokens import TextFileError, count_tokens, read_text_file
+from core.workload import PromptSpec, common_prefix, count_prompts
+from tests.test_tokens_chunking import fragment_text
+from tests.test_tokens_reference import ENCODINGS, mixed_text, reference_encoding
+
+
+def _ref(name: str, text: str) -> int:
+    return len(reference_encoding(name).encode_ordinary(text))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_random_edits_keep_text_and_exact_count(data):
+    name = data.draw(st.sampled_from(ENCODINGS))
+    chunk = data.draw(st.sampled_from([1, 3, 16]))
+    text = data.draw(fragment_text)
+    big = LargeText.from_str(text, chunk)
+    assert big.count(name) == _ref(name, text)
+    versions = [(big, text)]
+    for _ in range(data.draw(st.integers(1, 10))):
+        start = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(start, len(text)))
+        replacement = data.draw(fragment_text)
+        text = text[:start] + replacement + text[end:]
+        big = big.edit(start, end, replacement, chunk)
+        assert len(big) == len(text) and big == text and str(big) == text
+        assert big.count(name) == _ref(name, text)
+        versions.append((big, text))
+    # Old versions are untouched (undo history keeps them).
+    for old, old_text in versions:
+        assert str(old) == old_text and old.count(name) == _ref(name, old_text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(fragment_text, st.integers(0, 60), st.integers(0, 60))
+def test_slices_equal_str_slices(text, a, b):
+    big = LargeText.from_str(text, 3)
+    assert big[a:b] == text[a:b]
+    assert big[a:] == text[a:] and big[:b] == text[:b]
+    assert big.startswith(text[:a])
+
+
+def test_one_character_edit_recounts_one_or_two_chunks_and_shares_the_rest(monkeypatch):
+    text = mixed_text(400_000, seed=7)
+    big = LargeText.from_str(text)
+    assert big.count("o200k_base") == _ref("o200k_base", text)
+    counted: list[int] = []
+    real = largetext.count_pieces
+    monkeypatch.setattr(largetext, "count_pieces",
+                        lambda pieces, name, parallel=True: counted.append(sum(map(len, pieces)))
+                        or real(pieces, name, parallel))
+    at = len(text) // 2
+    edited = big.edit(at, at, "x")
+    assert edited.count("o200k_base") == _ref("o200k_base", text[:at] + "x" + text[at:])
+    assert sum(counted) <= 3 * 8 * 1024
+    shared = set(map(id, big._chunks)) & set(map(id, edited._chunks))
+    assert len(shared) >= edited.chunk_count - 3  # the versions share all but the edited chunks
+
+
+def test_equality_and_hash_by_content():
+    text = mixed_text(50_000, seed=3)
+    a, b = LargeText.from_str(text, 1000), LargeText.from_str(text, 7000)
+    assert a == b and hash(a) == hash(b) and a == text and text == a
+    assert a != text + "x" and a != LargeText.from_str(text[:-1] + "#")
+    assert a.edit(10, 10, "y") != a
+    assert a.edit(10, 10, "y").edit(10, 11, "") == text
+
+
+def test_prompt_spec_holds_big_texts_as_large_text_and_back():
+    big = "word " * (LARGE_TEXT_CHARS // 5 + 10)
+    spec = PromptSpec("big", big)
+    assert isinstance(spec.text, LargeText) and spec.text == big
+    small = PromptSpec("small", LargeText.from_str("short text"))
+    assert small.text == "short text" and type(small.text) is str
+    assert type(PromptSpec("s", "x" * 100).text) is str
+    # In between the thresholds a LargeText stays one (no flipping while typing at the boundary).
+    middle = LargeText.from_str("y " * (LARGE_TEXT_CHARS // 2))
+    assert as_prompt_text(middle) is middle
+
+
+def test_scenario_round_trip_and_counts_with_a_large_prompt(tmp_path):
+    text = mixed_text(1_200_000, seed=11)
+    s = Scenario(name="big", prompts=(PromptSpec("doc", text, output_tokens=10),))
+    assert isinstance(s.prompts[0].text, LargeText)
+    loaded, errors = parse_scenario(dump_scenario(s), "big.yaml")
+    assert not errors and loaded.prompts[0].text == text
+    table = count_prompts(s.prompts, ["o200k_base", "estimate:anthropic"])
+    expected = _ref("o200k_base", text)
+    assert table.tokens("doc", "o200k_base") == expected
+    assert table.tokens("doc", "estimate:anthropic") == count_tokens(text, "estimate:anthropic").tokens
+    assert table.prefix_tokens["o200k_base"] == expected  # one prompt: all of it is shared
+
+
+def test_common_prefix_across_large_and_small_texts():
+    head = "System: you are helpful.\n" * 50_000
+    a = PromptSpec("a", head + "Question one?").text
+    b = PromptSpec("b", head + "Other question").text
+    assert isinstance(a, LargeText)
+    prefix = common_prefix([a, b])
+    assert prefix == head  # cut back to the last line break before they differ
+    assert common_prefix([a, head + "Q"]) == head
+    assert common_prefix([a, a]) is a
+
+
+@pytest.mark.parametrize("skip_bom", [False, True])
+def test_large_file_reads_equal_the_str_path(tmp_path, skip_bom):
+    text = mixed_text(1_500_000, seed=5)
+    path = tmp_path / "big.txt"
+    path.write_bytes((b"\xef\xbb\xbf" if skip_bom else b"") + text.encode("utf-8"))
+    big = read_text_file(path, large=True)
+    assert isinstance(big, LargeText) and big == text == read_text_file(path)
+
+
+def test_large_file_errors_name_the_same_offset_as_the_str_path(tmp_path):
+    data = bytearray(("naïve 😀 text\n" * 120_000).encode("utf-8"))
+    rng = random.Random(1)
+    path = tmp_path / "bad.txt"
+    for at in [1 << 20, (1 << 20) - 1, (1 << 20) + 1, len(data) - 1] + [rng.randrange(len(data)) for _ in range(3)]:
+        bad = bytearray(data)
+        bad[at] = 0xFF
+        path.write_bytes(bytes(bad))
+        messages = []
+        for large in (True, False):
+            with pytest.raises(TextFileError) as info:
+                read_text_file(path, large=large)
+            messages.append(str(info.value))
+        assert messages[0] == messages[1] and "offset" in messages[0]
+    path.write_bytes(b"\x00" + bytes(data))
+    with pytest.raises(TextFileError, match="binary"):
+        read_text_file(path, large=True)
+
+
+def test_lone_surrogates_survive_and_count_like_tiktoken():
+    text = "a\ud800b " * 1000
+    big = LargeText.from_str(text, 64)
+    assert str(big) == text
+    assert big.count("o200k_base") == _ref("o200k_base", text.replace("\ud800", "\ufffd"))
+
+
+def test_memory_is_utf8_not_ucs4():
+    text = ("emoji 😀 and prose " * 60_000)  # a str of 4 bytes per character
+    big = LargeText.from_str(text)
+    held = sum(sys.getsizeof(c) for c in big._chunks)
+    assert held < 0.4 * sys.getsizeof(text)
+
+
+def test_stop_abandons_a_count_and_keeps_what_was_counted():
+    text = mixed_text(3_000_000, seed=2)
+    big = LargeText.from_str(text)
+    calls = iter([False, True])
+    with pytest.raises(InterruptedError):
+        big.count("o200k_base", stop=lambda: next(calls))
+    assert 0 < big.counted_chars("o200k_base") < len(big)
+    assert big.count("o200k_base") == _ref("o200k_base", text)
+
+
+def test_bad_edit_ranges_are_refused():
+    big = LargeText.from_str("hello world")
+    with pytest.raises(ValueError):
+        big.edit(5, 3, "")
+    with pytest.raises(ValueError):
+        big.edit(0, 99, "")
+    with pytest.raises(TypeError):
+        big[3]  # noqa: B018
+    assert LargeText().edit(0, 0, "new") == "new" and not LargeText()
