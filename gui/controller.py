@@ -311,6 +311,8 @@ class ScenarioController(QObject):
 
     def _count_job(self, gen: int, snap: Scenario, tokenizers: frozenset[str], key: tuple):
         """Worker thread: count what the cache lacks; stop early when a newer edit arrives."""
+        from core.largetext import LargeText  # on the worker: keeps the counting modules off start-up
+
         digests: dict[int, bytes] = {}
         texts = [p.text for p in snap.prompts if p.fixed_tokens is None and p.text]
         total, done = (len(texts) + 1) * len(tokenizers), 0
@@ -319,6 +321,9 @@ class ScenarioController(QObject):
             nonlocal done
             if gen != self._generation:
                 raise _Stale
+            if isinstance(text, LargeText):  # remembers its own chunk counts; no digest to pay for
+                done += 1
+                return self._count(text, tokenizer)
             digest = digests.get(id(text)) or digests.setdefault(id(text), self._digest(text))
             with self._cache_lock:
                 hit = self._cache.get((digest, tokenizer))
@@ -337,7 +342,7 @@ class ScenarioController(QObject):
         table = count_scenario(snap, self._catalog, lambda text, tok: lookup(text, tok).tokens)
         counts = {(p.name, tok): lookup(p.text, tok) for p in snap.prompts
                   if p.fixed_tokens is None for tok in tokenizers}
-        return table, counts, key
+        return table, counts, key, snap
 
     def _on_done(self, gen: int, kind: str, payload: Any) -> None:
         if gen != self._generation:
@@ -350,11 +355,13 @@ class ScenarioController(QObject):
             self.error_raised.emit(f"{kind}: {payload}")
             return
         if kind == "counts":
-            table, counts, key = payload
+            table, counts, key, snap = payload
             self._table, self._table_key, self._counts = table, key, counts
             self._set_busy(False, "")
             self.counts_ready.emit(counts)
-            self._evaluate(gen, self._scenario, table)
+            # The counted snapshot, not self._scenario: an edit made while counting (its recompute
+            # still debouncing, so the generation has not moved) may have added a prompt.
+            self._evaluate(gen, snap, table)
         elif kind == "sensitivity" and self._result is not None:
             self._result = replace(self._result, sensitivity=payload)
             self.sensitivity_ready.emit(self._result)

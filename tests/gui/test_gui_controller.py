@@ -134,3 +134,26 @@ def test_prompt_names_stay_unique(controller):
     index = controller.duplicate_prompt(0)
     assert controller.scenario.prompts[index].name == f"{first} copy"
     assert controller.rename_prompt(index, first) == f"{first} (2)"
+
+
+def test_a_prompt_added_while_counting_never_meets_the_old_table(qtbot, catalog, demo):
+    """The count finishes after a prompt was added but before its debounced recompute: no KeyError."""
+    gate = threading.Event()
+
+    class GatedCounter(SlowCounter):
+        def __call__(self, text, tokenizer):
+            gate.wait(10)
+            return super().__call__(text, tokenizer)
+
+    c = ScenarioController(catalog, demo, counter=GatedCounter(), debounce_ms=400)
+    errors, results = [], []
+    c.error_raised.connect(errors.append)
+    c.result_ready.connect(results.append)
+    c.recompute_now()  # the demo's count starts and waits at the gate
+    c.add_prompt("Added while counting", "a brand new prompt text")  # recompute is 400 ms away
+    gate.set()  # the first count finishes now, with the three-prompt table
+    qtbot.waitUntil(lambda: len(results) >= 2, timeout=10_000)
+    assert errors == []
+    assert len(results[0].scenario.prompts) == len(demo.prompts)  # the counted snapshot
+    assert results[-1].scenario.prompts[-1].name == "Added while counting"
+    c.shutdown()
