@@ -11,8 +11,10 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFormLayout, QHBoxLayout
                                QListWidget, QMessageBox, QPlainTextEdit, QProgressBar, QStackedWidget,
                                QTabBar, QToolButton, QVBoxLayout, QWidget)
 
+from core.largetext import LargeText
 from core.scenario import MAX_PROMPT_CHARS, Scenario
 from gui.controller import ScenarioController
+from gui.panels.prompt_window import WINDOW_CHARS, WindowBar, edit_between, window_bounds
 from gui.panels.widgets import int_spin, set_quiet, spin
 
 BIG_DOC_CHARS = 100_000  # above this the editor's text is read on a short timer, not per keystroke
@@ -25,16 +27,6 @@ PREVIEW_LINES = 400
 PREVIEW_LINE_CHARS = 2_000
 MAX_PASTE_BYTES = 64 * 1024 * 1024  # the same as for dropped files (core.tokens.MAX_FILE_BYTES)
 SYNC_READ_BYTES = 1_000_000  # dropped files above this are read on a worker thread
-
-
-def read_prompt_file(path: str) -> str:
-    """A dropped file's text; binary, non-UTF-8 or oversized files raise TextFileError with a reason."""
-    from core.tokens import TextFileError, read_text_file
-
-    text = read_text_file(path)
-    if len(text) > MAX_PROMPT_CHARS:
-        raise TextFileError(f"{Path(path).name} has {len(text):,} characters; the limit is {MAX_PROMPT_CHARS:,}")
-    return text
 
 
 def _read_files(paths: list[str]) -> list[tuple[str, str | None, str | None]]:
@@ -89,11 +81,11 @@ def _mb(n: int) -> str:
     return f"{n / 1_048_576:.1f} MB"
 
 
-def read_prompt_file(path: str) -> str:
-    """A dropped file's text; binary, non-UTF-8 or oversized files raise TextFileError with a reason."""
+def read_prompt_file(path: str) -> "str | LargeText":
+    """A dropped file's text (a LargeText when big); binary, non-UTF-8 or oversized files raise TextFileError."""
     from core.tokens import TextFileError, read_text_file
 
-    text = read_text_file(path)
+    text = read_text_file(path, large=True)
     if len(text) > MAX_PROMPT_CHARS:
         raise TextFileError(f"{Path(path).name} has {len(text):,} characters; the limit is {MAX_PROMPT_CHARS:,}")
     return text
@@ -108,7 +100,7 @@ class PromptEditor(QPlainTextEdit):
     """
 
     files_dropped = Signal(list)
-    replace_all = Signal(object)  # str, but `object` passes it through: a str signal copies 10 MB twice
+    replace_all = Signal(object)  # (new text, caret as a character index in it); `object`: no 10 MB copies
     refused = Signal(str)
     preview = False  # True while it shows a read-only preview of a prompt too big to edit
 
@@ -133,7 +125,7 @@ class PromptEditor(QPlainTextEdit):
             return
         pasted = source.text()
         if self.preview:
-            whole = pasted
+            whole, caret = pasted, len(pasted)
         elif (len(pasted) <= EDITOR_MAX_LINE_CHARS
               and self.document().characterCount() + len(pasted) <= EDITOR_MAX_CHARS):
             super().insertFromMimeData(source)  # the everyday paste: nothing to check
@@ -142,18 +134,14 @@ class PromptEditor(QPlainTextEdit):
             current = self.text()
             cursor = self.textCursor()
             start, end = (_index(current, cursor.selectionStart()), _index(current, cursor.selectionEnd()))
-            whole = current[:start] + pasted + current[end:]
+            whole, caret = current[:start] + pasted + current[end:], start + len(pasted)
         if len(whole) > MAX_PROMPT_CHARS:
             self.refused.emit(f"The prompt would have {len(whole):,} characters; the limit is "
                               f"{MAX_PROMPT_CHARS:,}. Nothing was pasted.")
             return
         # setPlainText is a third faster than inserting 10 MB, and the panel needs no read-back.
-        start = 0 if self.preview else self.textCursor().selectionStart()
-        self.replace_all.emit(whole)
-        if not self.preview:  # the caret goes after the pasted text, as after any paste
-            cursor = self.textCursor()
-            cursor.setPosition(min(start + _utf16_len(pasted), self.document().characterCount() - 1))
-            self.setTextCursor(cursor)
+        # The panel puts the caret after the pasted text, as after any paste.
+        self.replace_all.emit((whole, caret))
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
@@ -260,11 +248,18 @@ class PromptsPanel(QWidget):
         self.large_info = QLabel("")
         self.large_info.setWordWrap(True)
         self.large_info.hide()
+        self.window_bar = WindowBar()  # a large prompt: which part of it the editor holds
+        self.window_bar.hide()
+        self._large: LargeText | None = None  # the large prompt text the editor shows a window of
+        self._window = (0, 0)  # that window, as character positions in it
+        self._window_text = ""  # the editor's text when the window was last shown or synced
+        self._window_row = -1  # the prompt row that window belongs to
         self.stack = QStackedWidget()
         self.stack.addWidget(self.editor)
         self.token_view = None  # built on first use (Tokens tab)
         layout.addWidget(self.view_tabs)
         layout.addWidget(self.large_info)
+        layout.addWidget(self.window_bar)
         layout.addWidget(self.stack, 1)
 
         self._read_timer = QTimer(self, singleShot=True, interval=150)
@@ -287,6 +282,7 @@ class PromptsPanel(QWidget):
         self.editor.textChanged.connect(self._text_changed)
         self.editor.files_dropped.connect(self.add_files)
         self.editor.replace_all.connect(self._replace_all)
+        self.window_bar.moved.connect(self._move_window)
         self.editor.refused.connect(lambda reason: QMessageBox.warning(self, "Paste refused", reason))
         self._file_pool: ThreadPoolExecutor | None = None
         self._file_jobs: list[Future] = []
@@ -376,8 +372,14 @@ class PromptsPanel(QWidget):
             self._fill_editor(p.text, p.fixed_tokens is not None)
             self._sent[p.name] = p.text
 
-    def _fill_editor(self, text: str, read_only: bool = False) -> None:
+    def _fill_editor(self, text: "str | LargeText", read_only: bool = False) -> None:
         """Show `text` in the editor, or a read-only preview when the editor would stall on it."""
+        if isinstance(text, LargeText):  # the same prompt again (an undo): keep the place
+            same = self._large is not None and self._window_row == self.current()
+            self._show_window(text, self._window[0] if same else 0, read_only)
+            return
+        self._large = None
+        self.window_bar.hide()
         large = too_big_to_edit(text)
         self.editor.preview = large
         with QSignalBlocker(self.editor):
@@ -392,20 +394,108 @@ class PromptsPanel(QWidget):
                 "Paste (Ctrl+V) or drop a file to replace it.")
         self.large_info.setVisible(large)
 
-    def _replace_all(self, text: str) -> None:
+    def _show_window(self, text: LargeText, start: int, read_only: bool = False) -> None:
+        """Put the part of a large prompt that begins near `start` in the editor."""
+        start, end = window_bounds(text, start)
+        window = text[start:end]
+        preview = has_long_line(window)
+        self._large, self._window, self._window_text = text, (start, end), window
+        self._window_row = self.current()
+        self.editor.preview = preview
+        with QSignalBlocker(self.editor):
+            self.editor.setPlainText(preview_of(window) if preview else window)
+        self.editor.setReadOnly(read_only or preview)
+        self.large_info.hide()
+        self.window_bar.show_window(start, end, text, preview)
+        self.window_bar.show()
+
+    def _move_window(self, start: int) -> None:
+        row = self.current()
+        if self._large is not None and 0 <= row < len(self.controller.scenario.prompts):
+            p = self.controller.scenario.prompts[row]
+            self._show_window(self._large, start, p.fixed_tokens is not None)
+
+    def _send_window_edit(self, window: str | None = None) -> bool:
+        """Apply what changed in the editor's window (or `window`, a paste's result) to the whole prompt."""
+        row = self.current()
+        if self._large is None or not 0 <= row < len(self.controller.scenario.prompts):
+            return False
+        new_window = self.editor.text() if window is None else window
+        a, b, replacement = edit_between(self._window_text, new_window)
+        if a == b and not replacement:
+            return True
+        start, end = self._window
+        old = self._large
+        text = old.edit(start + a, start + b, replacement)
+        if len(text) > MAX_PROMPT_CHARS:
+            self.editor.refused.emit(f"The prompt would have {len(text):,} characters; the limit is "
+                                     f"{MAX_PROMPT_CHARS:,}.")
+            self._show_window(old, start)
+            return False
+        self._large, self._window_text = text, new_window
+        self._window = (start, end + len(replacement) - (b - a))
+        name = self.controller.scenario.prompts[row].name
+        self._sent[name] = text  # before the update, whose echo would refill the editor
+        if not self.controller.update_prompt(row, text=text):
+            self._sent[name] = old
+            self._show_window(old, start)
+            return False
+        if window is not None:  # a big paste: the editor still shows the old window
+            self._show_window(text, start)
+        self.window_bar.show_window(*self._window, text, self.editor.preview)
+        if self.view_tabs.currentIndex() == 1:
+            self._token_timer.start()
+        return True
+
+    def _replace_all(self, payload: tuple[str, int]) -> None:
         """After a big paste: the prompt takes the whole text; the editor shows it, or a preview."""
+        text, caret = payload
         row = self.current()
         if not 0 <= row < len(self.controller.scenario.prompts):
             return
         self._read_timer.stop()
+        if self._large is not None and not self.editor.preview:
+            start = self._window[0]
+            if self._send_window_edit(text):  # the paste went into the window of a large prompt
+                self._place_caret(start + caret)
+            return
         prompt = self.controller.scenario.prompts[row]
-        self._fill_editor(text)
         self._sent[prompt.name] = text  # before the update, whose echo would fill the editor again
         if not self.controller.update_prompt(row, text=text):
             self._sent[prompt.name] = prompt.text
             self._fill_editor(prompt.text, prompt.fixed_tokens is not None)
-        elif self.view_tabs.currentIndex() == 1:
+            return
+        stored = self.controller.scenario.prompts[row].text  # a LargeText when big
+        self._sent[prompt.name] = stored
+        self._window_row = -1  # a new text: its window starts at the top
+        self._fill_editor(stored)
+        if not self.editor.preview:
+            self._place_caret(caret)
+        if self.view_tabs.currentIndex() == 1:
             self._token_timer.start()
+
+    def _place_caret(self, at: int) -> None:
+        """Caret at character `at` of the prompt, moving a large prompt's window there first."""
+        if self._large is not None:
+            start, end = self._window
+            if not start <= at <= end:
+                self._show_window(self._large, max(0, at - WINDOW_CHARS // 2))
+            shown, at = self._window_text, at - self._window[0]
+        else:
+            shown = self.editor.text()
+        if self.editor.preview:
+            return
+        cursor = self.editor.textCursor()
+        cursor.setPosition(_utf16_len(shown[:max(0, min(at, len(shown)))]))
+        self.editor.setTextCursor(cursor)
+        self.editor.ensureCursorVisible()
+
+    def caret_offset(self) -> int:
+        """The caret's character position in the whole prompt (a large prompt's window included)."""
+        at = self.editor.textCursor().position()
+        if self._large is not None:
+            return self._window[0] + _index(self._window_text, at)
+        return _index(self.editor.text(), at)
 
     # --- edits --------------------------------------------------------------------------------
 
@@ -424,7 +514,9 @@ class PromptsPanel(QWidget):
 
     def _text_changed(self) -> None:
         self._mark_counting()
-        if self.editor.document().characterCount() > BIG_DOC_CHARS:
+        if self._large is not None:
+            self._send_window_edit()  # a window of ~100k characters: cheap to read on every keystroke
+        elif self.editor.document().characterCount() > BIG_DOC_CHARS:
             self._read_timer.start()  # reading 10 MB on every keystroke would make typing lag
         else:
             self._send_text()
@@ -434,10 +526,21 @@ class PromptsPanel(QWidget):
         if not 0 <= row < len(self.controller.scenario.prompts) or self.editor.preview:
             return
         text = self.editor.text()
-        self._sent[self.controller.scenario.prompts[row].name] = text
+        name = self.controller.scenario.prompts[row].name
+        self._sent[name] = text
         self.controller.update_prompt(row, text=text)
+        stored = self.controller.scenario.prompts[row].text
+        if isinstance(stored, LargeText) and stored is not self._large:
+            self._sent[name] = stored
+            self._window_around_cursor(stored, text)  # it grew large: the editor keeps a window of it
         if self.view_tabs.currentIndex() == 1:
             self._token_timer.start()
+
+    def _window_around_cursor(self, stored: LargeText, shown: str) -> None:
+        """Switch the editor to a window of `stored` around where its cursor was in `shown`."""
+        at = _index(shown, self.editor.textCursor().position())
+        self._show_window(stored, max(0, at - WINDOW_CHARS // 2))
+        self._place_caret(at)
 
     def add_prompt(self) -> None:
         row = self.controller.add_prompt(output_tokens=self.default_output_tokens())

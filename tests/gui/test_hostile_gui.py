@@ -155,8 +155,10 @@ def test_a_10_mb_single_line_paste_is_counted_in_full_and_shown_as_a_preview(win
     tokenizer = c.catalog.get(c.scenario.primary_model).tokenizer
     assert c.scenario.prompts[index].text == line
     assert c.counts[(name, tokenizer)].tokens == count_tokens(line, tokenizer).tokens > 2_000_000
-    assert panel.editor.preview and panel.editor.isReadOnly() and panel.large_info.isVisible()
-    assert "10,000,000 characters on 1 line" in panel.large_info.text()
+    # Held as a LargeText; the editor's window of it is one long line, so it is a read-only preview.
+    assert panel.editor.preview and panel.editor.isReadOnly() and panel.window_bar.isVisible()
+    assert "10,000,000 characters" in panel.window_bar.label.text()
+    assert "read-only" in panel.window_bar.label.text() and "Paste or drop" in panel.window_bar.label.toolTip()
     assert len(panel.editor.text()) < 3_000  # the widget holds a preview, not 10 MB on one line
     assert not [kind for kind, _ in dialogs if kind == "warning"]
 
@@ -172,6 +174,7 @@ def test_a_10_mb_single_line_paste_is_counted_in_full_and_shown_as_a_preview(win
     panel.editor.insertFromMimeData(_mime("short again\n"))
     assert c.scenario.prompts[index].text == "short again\n"
     assert not panel.editor.preview and not panel.editor.isReadOnly() and not panel.large_info.isVisible()
+    assert not panel.window_bar.isVisible()
 
 
 def test_a_10_mb_multi_line_paste_stays_editable(window, qtbot):
@@ -187,9 +190,21 @@ def test_a_10_mb_multi_line_paste_stays_editable(window, qtbot):
     measure(qtbot, "10 MB multi-line paste, counted", paste,
             prepare=lambda: rows.append(_new_prompt(window, qtbot, "Big document")))
     assert not panel.editor.preview and not panel.editor.isReadOnly()
-    assert panel.editor.textCursor().position() == len(big)  # the caret follows the pasted text
+    # The editor holds a window of it (not 10 MB), placed where the caret follows the pasted text.
+    assert panel.window_bar.isVisible() and panel.editor.document().characterCount() < 200_000
+    assert panel.caret_offset() == len(big)
     qtbot.keyClicks(panel.editor, "!")
     qtbot.waitUntil(lambda: c.scenario.prompts[rows[-1]].text == big + "!", timeout=10_000)
+    # A paste in the middle of the window lands at the same place in the whole prompt.
+    cursor = panel.editor.textCursor()
+    cursor.setPosition(5)
+    panel.editor.setTextCursor(cursor)
+    at = panel.caret_offset()
+    insert = "pasted\n" * 3000  # 21,000 characters: over EDITOR_MAX_LINE_CHARS, so it replaces the window
+    panel.editor.insertFromMimeData(_mime(insert))
+    wanted = big[:at] + insert + big[at:] + "!"
+    qtbot.waitUntil(lambda: c.scenario.prompts[rows[-1]].text == wanted, timeout=10_000)
+    assert panel.caret_offset() == at + len(insert)
 
 
 def test_binary_and_undecodable_drops_change_nothing(window, qtbot, dialogs, tmp_path):
