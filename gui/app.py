@@ -86,9 +86,17 @@ def _initial_scenario(args, settings):
     return load_demo(), None, []
 
 
+# The worker thread runs Python for seconds at a time (counting glue, sensitivity, self-hosting);
+# with CPython's default 5 ms switch interval every GIL hand-back to the UI thread could wait
+# 5 ms, and one keystroke in a large prompt needs several: 23 ms a keystroke against 8 ms at 1 ms
+# (bench/bench_incremental.py --gui). The worker loses little: its heavy parts run in native code.
+UI_SWITCH_INTERVAL = 0.001
+
+
 def run_gui(argv: list[str]) -> int:
     args = _parse(argv)
     keep_none_alive()
+    sys.setswitchinterval(UI_SWITCH_INTERVAL)
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QCoreApplication

@@ -28,6 +28,8 @@ def window_bounds(text: LargeText, start: int, size: int = WINDOW_CHARS) -> tupl
         newline = before.rfind("\n")
         if newline >= 0:
             start = start - len(before) + newline + 1
+        elif len(before) == start:  # no line break between the text's start and here: start there
+            start = 0
     end = min(n, start + size)
     if end < n:
         after = text[end:min(n, end + _LINE_SEARCH)]
