@@ -23,3 +23,37 @@ def test_hybrid_count_equals_tiktoken(name, monkeypatch):
     monkeypatch.setattr(chunking, "_count_hybrid", lambda *a: calls.append(1) or real(*a))
     assert chunking.count_exact_fast(text, name) == len(enc.encode_ordinary(text))
     assert calls == [1]
+
+
+def test_hybrid_count_survives_a_piece_tiktoken_cannot_count(monkeypatch):
+    """A million spaces has no safe cut and overflows tiktoken's regex stack: bpe-openai takes it."""
+    name = "o200k_base"
+    fast = fastcount.counter(name)
+    if fast is None:
+        pytest.skip("bpe-openai not available: no hybrid path")
+    text = "word " * 300_000 + " " * 1_000_000  # the last piece (from the back) is the space run
+    get_encoding(name)
+    expected = sum(fast(p) for p in chunking.split_text(text))
+    assert chunking._count_hybrid(text, name, fast) == expected
+    failed = []
+
+    def broken(_enc):
+        def count(piece):
+            failed.append(len(piece))
+            raise ValueError("Max stack size exceeded for backtracking")
+        return count
+
+    monkeypatch.setattr(chunking, "counter_for", broken)  # every tiktoken call fails now
+    assert chunking._count_hybrid(text, name, fast) == expected
+    assert failed  # the thread did try, and its pieces were counted by bpe-openai instead
+
+
+@pytest.mark.parametrize("size", [1, 2, 65_537, 300_000])
+def test_hybrid_count_on_any_number_of_pieces(size):
+    name = "o200k_base"
+    fast = fastcount.counter(name)
+    if fast is None:
+        pytest.skip("bpe-openai not available: no hybrid path")
+    rng = random.Random(size)
+    text = "".join(rng.choice(FRAGMENTS) for _ in range(size))
+    assert chunking._count_hybrid(text, name, fast) == len(get_encoding(name).encode_ordinary(text))
