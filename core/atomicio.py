@@ -5,10 +5,13 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 
-def atomic_write_text(path: Path | str, text: str, *, keep_backup: bool = True) -> None:
+def atomic_write_text(path: Path | str, text: str | Iterable[str], *, keep_backup: bool = True) -> None:
     """Write via a temp file in the same folder + os.replace; the old file becomes `<name>.bak`.
+
+    `text` may be an iterable of parts (a big scenario streamed piece by piece).
 
     A crash at any point leaves either the old file or the new one in place, never a torn file.
     """
@@ -24,7 +27,8 @@ def atomic_write_text(path: Path | str, text: str, *, keep_backup: bool = True) 
             os.umask(umask)
             os.chmod(tmp_name, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            for part in (text,) if isinstance(text, str) else text:
+                handle.write(part)
             handle.flush()
             os.fsync(handle.fileno())
         pending_backup = None

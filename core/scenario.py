@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import yaml
 
@@ -17,6 +17,9 @@ from core.levers import (BatchLever, CachingLever, DistillationLever, Levers, Ou
 from core.workload import MAX_HORIZON_MONTHS, PromptSpec, TokenTable, Workload
 from core.yamlio import (FieldError, LineDict, LoadError, parse_yaml, read_limited, to_date, to_decimal,
                          to_int, to_str)
+
+if TYPE_CHECKING:
+    from core.largetext import LargeText
 
 SCHEMA_VERSION = 1
 MAX_PROMPT_CHARS = 20_000_000  # ~5M tokens: above every context window; pastes and files beyond are refused
@@ -290,7 +293,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def scenario_to_data(s: Scenario) -> dict[str, Any]:
+def scenario_to_data(s: Scenario, *, keep_large: bool = False) -> dict[str, Any]:
+    """Plain data for YAML; `keep_large` leaves LargeText prompt texts as they are (for streaming)."""
     prompts = []
     for p in s.prompts:
         item: dict[str, Any] = {"name": p.name}
@@ -304,7 +308,7 @@ def scenario_to_data(s: Scenario) -> dict[str, Any]:
         if p.fixed_tokens is not None:
             item["tokens"] = p.fixed_tokens
         if p.text:
-            item["text"] = str(p.text)  # a LargeText is written out whole
+            item["text"] = p.text if keep_large else str(p.text)
         prompts.append(item)
     levers = {}
     for name, (_cls, fields) in _LEVER_FIELDS.items():
@@ -352,38 +356,94 @@ _NOT_LITERAL = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\
                           "\U00010000-\U0010ffff]")
 
 
-def _literal_safe(text: str, chunk: int = 1 << 20) -> bool:
-    # Searched a megabyte at a time: between chunks another thread (the UI) can take the GIL.
-    return not any(_NOT_LITERAL.search(text, start, start + chunk) for start in range(0, len(text), chunk))
+def _pieces(text: "str | LargeText", chunk: int = 1 << 20) -> Iterator[str]:
+    """`text` a megabyte at a time (a LargeText by its chunks): no whole copy, and between
+    pieces another thread (the UI) can take the GIL."""
+    if isinstance(text, str):
+        return (text[start:start + chunk] for start in range(0, len(text), chunk))
+    return text.pieces()
 
 
-def _literal_block(text: str, indent: str) -> str:
-    """`text` as a literal block scalar whose lines start with `indent` (after the `key: `)."""
-    chomp = "-" if not text.endswith("\n") else ("+" if text.endswith("\n\n") or text == "\n" else "")
-    body = text[:-1] if text.endswith("\n") else text
+def _literal_safe(text: "str | LargeText") -> bool:
+    return not any(_NOT_LITERAL.search(piece) for piece in _pieces(text))
+
+
+def _literal_block(text: "str | LargeText", indent: str) -> Iterator[str]:
+    """`text` as a literal block scalar whose lines start with `indent` (after the `key: `), in parts."""
+    n = len(text)
+    tail = text[max(0, n - 2):n]
+    chomp = "-" if not tail.endswith("\n") else ("+" if tail == "\n\n" or n == 1 else "")
     # "|2": the content sits two columns right of the key, so a first line starting with spaces
     # cannot be mistaken for indentation.
-    return f"|2{chomp}\n{indent}" + body.replace("\n", "\n" + indent)
+    yield f"|2{chomp}\n{indent}"
+    pieces = _pieces(text)
+    pending = ""  # the body leaves out the text's final newline: hold each piece back by one
+    for piece in pieces:
+        if pending:
+            yield pending.replace("\n", "\n" + indent)
+        pending = piece
+    if pending.endswith("\n"):
+        pending = pending[:-1]
+    yield pending.replace("\n", "\n" + indent)
 
 
-def dump_scenario(s: Scenario) -> str:
-    data = scenario_to_data(s)
-    blocks: dict[str, str] = {}
+_QUOTED_ESCAPE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe"
+                            r"\uff00-\ufffd\U00010000-\U0010ffff]")  # raw: the class holds [ and ]
+_SHORT_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", '"': '\\"', "\\": "\\\\", "\0": "\\0"}
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    short = _SHORT_ESCAPES.get(char)
+    if short is not None:
+        return short
+    code = ord(char)
+    if 0xD800 <= code < 0xE000:  # as the emitter: a lone surrogate cannot be saved (nor loaded)
+        raise UnicodeEncodeError("utf-8", char, 0, 1, "surrogates not allowed")
+    return f"\\x{code:02X}" if code < 0x100 else f"\\u{code:04X}" if code < 0x10000 else f"\\U{code:08X}"
+
+
+def _quoted_scalar(text: "str | LargeText") -> Iterator[str]:
+    """`text` as one double-quoted YAML scalar on one line, escaped piece by piece.
+
+    For big texts a literal block cannot hold (CR, control characters, lone surrogates, U+2028):
+    the emitter would need the whole text as one str and write its own copy of it.
+    """
+    yield '"'
+    for piece in _pieces(text):
+        yield _QUOTED_ESCAPE.sub(_escape, piece)
+    yield '"'
+
+
+def dump_scenario_parts(s: Scenario) -> Iterator[str]:
+    """The scenario's YAML in parts whose concatenation is dump_scenario(s).
+
+    Big prompts are streamed piece by piece, so saving (and autosaving) a 10 MB prompt never
+    builds the whole file, or the whole prompt, as one str.
+    """
+    data = scenario_to_data(s, keep_large=True)
+    blocks: dict[str, Any] = {}
     for item in data["prompts"]:
         text = item.get("text", "")
-        if len(text) >= LITERAL_BLOCK_MIN_CHARS and _literal_safe(text):
+        if len(text) >= LITERAL_BLOCK_MIN_CHARS:
             token = f"tb-literal-{uuid.uuid4().hex}"
             blocks[token] = text
             item["text"] = token
     out = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-    for token, text in blocks.items():
-        at = out.index(token)  # a plain scalar on its own "text: <token>" line
-        line_start = out.rindex("\n", 0, at) + 1
+    done = 0
+    for at, token in sorted((out.index(token), token) for token in blocks):
+        line_start = out.rindex("\n", 0, at) + 1  # a plain scalar on its own "text: <token>" line
         key_column = len(out[line_start:at]) - len(out[line_start:at].lstrip(" -"))
-        indent = " " * (key_column + 2)
-        out = out[:at] + _literal_block(text, indent) + out[at + len(token):]
-    return out
+        yield out[done:at]
+        text = blocks[token]
+        yield from (_literal_block(text, " " * (key_column + 2)) if _literal_safe(text) else _quoted_scalar(text))
+        done = at + len(token)
+    yield out[done:]
+
+
+def dump_scenario(s: Scenario) -> str:
+    return "".join(dump_scenario_parts(s))
 
 
 def save_scenario(s: Scenario, path: Path | str) -> None:
-    atomic_write_text(path, dump_scenario(s))
+    atomic_write_text(path, dump_scenario_parts(s))

@@ -14,7 +14,7 @@ from typing import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.catalog import app_data_dir
-from core.scenario import MAX_SCENARIO_BYTES, Scenario, atomic_write_text, dump_scenario, parse_scenario
+from core.scenario import MAX_SCENARIO_BYTES, Scenario, atomic_write_text, dump_scenario_parts, parse_scenario
 from core.yamlio import read_limited
 
 log = logging.getLogger(__name__)
@@ -226,7 +226,7 @@ class Autosaver(QObject):
     @staticmethod
     def _write(path: Path, scenario: Scenario) -> Exception | None:
         try:
-            atomic_write_text(path, dump_scenario(scenario), keep_backup=False)
+            atomic_write_text(path, dump_scenario_parts(scenario), keep_backup=False)  # streamed
         except Exception as exc:  # disk full, a lone surrogate that UTF-8 cannot hold, …: reported, never raised
             return exc
         return None

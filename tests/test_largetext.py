@@ -176,3 +176,24 @@ def test_bad_edit_ranges_are_refused():
     with pytest.raises(TypeError):
         big[3]  # noqa: B018
     assert LargeText().edit(0, 0, "new") == "new" and not LargeText()
+
+
+@pytest.mark.parametrize("ending", ["", "\n", "\n\n", " tail",
+                                    # no literal block can hold these: a streamed quoted scalar
+                                    "\r\n", "bell \x07 nel \x85 ls \u2028 bom \ufeff quote \" back \\ [x]"])
+def test_streamed_save_of_a_large_prompt_round_trips_without_building_it(tmp_path, monkeypatch, ending):
+    from core import scenario as scenario_module
+
+    text = mixed_text(1_100_000, seed=4).replace("\r", "") + ending
+    s = Scenario(name="big", prompts=(PromptSpec("doc", text), PromptSpec("small", "hi\n")))
+    big = s.prompts[0].text
+    assert isinstance(big, LargeText)
+    expected = dump_scenario(s)
+    monkeypatch.setattr(LargeText, "__str__", lambda self: pytest.fail("the save built the whole text"))
+    parts = list(scenario_module.dump_scenario_parts(s))
+    assert "".join(parts) == expected and max(map(len, parts)) < 200_000
+    path = tmp_path / "big.yaml"
+    scenario_module.save_scenario(s, path)
+    monkeypatch.undo()
+    loaded, errors = parse_scenario(path.read_bytes(), str(path))
+    assert not errors and loaded.prompts[0].text == text and loaded.prompts[1].text == "hi\n"
