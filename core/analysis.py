@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from core.catalog import Catalog
 from core.levers import API_LEVERS, LEVER_TITLES
-from core.projection import Perturbation, PlanInputs, Projection, project
+from core.projection import PlanInputs, Projection, project
 
 ZERO, ONE = Decimal(0), Decimal(1)
 

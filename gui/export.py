@@ -203,7 +203,7 @@ def _headline(result) -> str:
     if budget is not None:
         breach = p.first_breach
         verdict = (f'<span class="bad">breached in {breach.month:%b %Y}</span>' if breach
-                   else f'<span class="good">within budget</span>')
+                   else '<span class="good">within budget</span>')
         cards.append((f"{_usd(budget)}/month", f"budget — {verdict}"))
     if result.waterfall.steps and not result.waterfall.errors:
         cards.append((f"{result.saving_pct:.1f}%", f"levers save {_usd(result.waterfall.saving)}"))
@@ -263,7 +263,7 @@ def _monthly(result) -> str:
     numeric = tuple(range(1, 6 + len(types) + len(models)))
     headers = ["month", "days", "requests", "spend", "budget", "headroom", *[_e(t) for t in types],
                *[f"<code>{_e(m)}</code>" for m in models]]
-    total = [f"<b>total</b>", "", _e(f"{sum(r.requests for r in months):,.0f}"),
+    total = ["<b>total</b>", "", _e(f"{sum(r.requests for r in months):,.0f}"),
              f"<b>{_usd(result.projection.total)}</b>", "", "", *[""] * (len(types) + len(models))]
     return ("<h2>Monthly projection</h2>" + _table(headers, rows + [total], numeric=numeric,
                                                     row_classes=["over" if r.over_budget else None for r in months] + [None]))

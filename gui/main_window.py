@@ -5,7 +5,6 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QGroupBox, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from core.catalog import Catalog
 from core.evaluate import PlanResult
 from gui import theme
 from gui.controller import ScenarioController

@@ -10,7 +10,6 @@ import io
 import json
 import re
 from contextlib import redirect_stdout
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal as D
 from pathlib import Path

@@ -1,7 +1,6 @@
 """Scenario YAML: round-trip, errors naming field and line, atomic saves with a backup."""
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from decimal import Decimal
 

@@ -14,7 +14,6 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent
 
-from gui.panels import prompts as prompts_module
 
 MAX_STALL_S = 0.100
 STALLS: dict[str, float] = {}  # printed at the end of the module (pytest -s) for the report
