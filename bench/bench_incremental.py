@@ -1,4 +1,4 @@
-"""Benchmarks IncrementalCounter: a one-character edit in a 10 MB text against a full exact recount; --gui: the same edit typed in the app."""
+"""Benchmarks incremental recounts (IncrementalCounter and the app's LargeText): a one-character edit in a 10 MB text against a full exact recount; --gui: the same edit typed in the app."""
 from __future__ import annotations
 
 import argparse
@@ -125,6 +125,7 @@ def main() -> int:
         return gui_edits(args)
     from core import fastcount
     from core.chunking import IncrementalCounter, count_exact_fast
+    from core.largetext import LargeText
     from core.vocab import get_encoding
 
     print(f"accelerator: {fastcount.status(args.encoding) if fastcount.counter(args.encoding) else 'none'}")
@@ -140,6 +141,7 @@ def main() -> int:
     r = random.Random(7)
     alphabet = list("abcXYZ019 ,.'\n\t/{}漢字😀") + ["\u0301"]
     edit_times: list[float] = []
+    edits: list[tuple[int, int, str]] = []
     for _ in range(args.edits):
         n = len(counter)
         pos = r.randrange(n)
@@ -150,6 +152,7 @@ def main() -> int:
             start, end, new = pos, pos + 1, ""  # delete one
         else:
             start, end, new = pos, pos + 1, r.choice(alphabet)  # overwrite one
+        edits.append((start, end, new))
         t = time.perf_counter()
         counter.apply_edit(start, end, new)
         edit_times.append(time.perf_counter() - t)
@@ -159,11 +162,27 @@ def main() -> int:
     current = edited
     for _ in range(max(10, args.edits // 10)):
         pos = r.randrange(len(current))
-        current = current[:pos] + r.choice(alphabet) + current[pos + 1:]
+        typed = r.choice(alphabet)
+        edits.append((pos, pos + 1, typed))
+        current = current[:pos] + typed + current[pos + 1:]
         t = time.perf_counter()
         counter.update_text(current)
         update_times.append(time.perf_counter() - t)
     edited = counter.text
+
+    # What the app holds a large prompt as: core.largetext.LargeText. Each edit makes a new
+    # version sharing the untouched chunks and their counts; the same edits, counted after each.
+    t = time.perf_counter()
+    large = LargeText.from_str(text)
+    large.count(args.encoding)
+    large_load = time.perf_counter() - t
+    large_times: list[float] = []
+    for start, end, new in edits:
+        t = time.perf_counter()
+        large = large.edit(start, end, new)
+        large.count(args.encoding)
+        large_times.append(time.perf_counter() - t)
+    assert large == edited, "LargeText diverged from the edited text"
 
     def tiktoken_only() -> int:
         with fastcount.disabled():
@@ -175,7 +194,8 @@ def main() -> int:
         "len(enc.encode_ordinary(text))": lambda: len(enc.encode_ordinary(edited)),
     }, args.runs)
     reference = full["len(enc.encode_ordinary(text))"][1]
-    assert counter.tokens == reference == full["count_exact_fast(text)"][1], "identity broken"
+    assert counter.tokens == reference == full["count_exact_fast(text)"][1] == large.count(args.encoding), \
+        "identity broken"
     edit = statistics.median(edit_times)
     update = statistics.median(update_times)
     print(f"identity after {args.edits} + {len(update_times)} edits: {counter.tokens:,} tokens == tiktoken's count")
@@ -183,9 +203,13 @@ def main() -> int:
           f"(p90 {sorted(edit_times)[int(0.9 * len(edit_times))] * 1000:.3f} ms)")
     print(f"  one-character edit (update_text)        median {update * 1000:8.3f} ms  "
           f"(compares the new 10 MB text with the chunks, then recounts)")
+    large_edit = statistics.median(large_times)
+    print(f"  one-character edit + count, LargeText   median {large_edit * 1000:8.3f} ms  "
+          f"(p90 {sorted(large_times)[int(0.9 * len(large_times))] * 1000:.3f} ms; the app's path; "
+          f"from_str + first count {large_load * 1000:.0f} ms)")
     for name, (t, _) in full.items():
-        print(f"  full recount, {name:28s} median {t * 1000:8.1f} ms   apply_edit is {t / edit:6.0f}x, "
-              f"update_text {t / update:5.0f}x faster")
+        print(f"  full recount, {name:28s} median {t * 1000:8.1f} ms   LargeText edit is {t / large_edit:6.0f}x, "
+              f"apply_edit {t / edit:6.0f}x, update_text {t / update:5.0f}x faster")
     print(f"load average {os.getloadavg()[0]:.2f} at end")
     return 0
 

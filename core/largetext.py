@@ -39,16 +39,19 @@ def _unpack(chunk: bytes) -> str:
 class LargeText:
     """An immutable text as safely cut UTF-8 chunks; see the module docstring."""
 
-    __slots__ = ("_chunks", "_lens", "_ends", "_counts", "_digest", "_lock", "__weakref__")
+    __slots__ = ("_chunks", "_lens", "_ends", "_counts", "_inherit", "_digest", "_lock", "__weakref__")
 
     def __init__(self, chunks: tuple[bytes, ...] = (), lens: tuple[int, ...] = (),
-                 counts: dict[str, list[int | None]] | None = None) -> None:
+                 counts: dict[str, list[int | None]] | None = None, inherit: "_Inherit | None" = None) -> None:
         if len(chunks) != len(lens):
             raise ValueError("one length per chunk")
         self._chunks = chunks
         self._lens = lens
         self._ends = tuple(itertools.accumulate(lens))
         self._counts: dict[str, list[int | None]] = counts or {}
+        # Where counts not known at edit time may still come from: the version this one was
+        # edited from may be being counted right now (the user typed during the first count).
+        self._inherit = inherit
         self._digest: bytes | None = None
         self._lock = threading.Lock()
 
@@ -212,7 +215,8 @@ class LargeText:
         with self._lock:
             counts = {enc: known[:first] + [None] * len(pieces) + known[last + 1:]
                       for enc, known in self._counts.items()}
-        return LargeText(chunks, lens, counts)
+            inherit = (self._counts, first, last + 1, first + len(pieces), self._inherit)
+        return LargeText(chunks, lens, counts, inherit)
 
     # --- counting ---------------------------------------------------------------------------
 
@@ -225,7 +229,12 @@ class LargeText:
         """
         with self._lock:
             known = self._counts.setdefault(encoding, [None] * len(self._chunks))
+            inherit = self._inherit
         missing = [i for i, c in enumerate(known) if c is None]
+        if inherit is not None:
+            for i in missing:
+                known[i] = _inherited(i, encoding, inherit)
+            missing = [i for i in missing if known[i] is None]
         batch: list[int] = []
         size = 0
         for position, i in enumerate(missing):
@@ -238,6 +247,9 @@ class LargeText:
                 for j, c in zip(batch, counted):
                     known[j] = c
                 batch, size = [], 0
+        with self._lock:
+            if all(c is not None for counts in self._counts.values() for c in counts):
+                self._inherit = None  # nothing left to take from the versions before
         return sum(known)
 
     def counted_chars(self, encoding: str) -> int:
@@ -245,6 +257,25 @@ class LargeText:
         with self._lock:
             known = self._counts.get(encoding)
         return sum(n for n, c in zip(self._lens, known or ()) if c is not None)
+
+
+# (the parent version's counts, first re-cut chunk, the parent's end of the re-cut chunks, this
+# version's end of them, the parent's own _Inherit)
+_Inherit = tuple  # tuple[dict[str, list[int | None]], int, int, int, "_Inherit | None"]
+
+
+def _inherited(index: int, encoding: str, inherit: "_Inherit | None") -> int | None:
+    """Chunk `index`'s count from an earlier version, if one has counted that chunk by now."""
+    while inherit is not None:
+        counts, first, old_stop, new_stop, inherit = inherit
+        if first <= index < new_stop:
+            return None  # a chunk this edit cut afresh: no earlier version has it
+        if index >= new_stop:
+            index += old_stop - new_stop
+        known = counts.get(encoding)
+        if known is not None and known[index] is not None:
+            return known[index]
+    return None
 
 
 def is_large(text: object) -> bool:

@@ -197,3 +197,42 @@ def test_streamed_save_of_a_large_prompt_round_trips_without_building_it(tmp_pat
     monkeypatch.undo()
     loaded, errors = parse_scenario(path.read_bytes(), str(path))
     assert not errors and loaded.prompts[0].text == text and loaded.prompts[1].text == "hi\n"
+
+
+def test_an_edit_made_while_counting_reuses_what_that_count_finishes(monkeypatch):
+    """Typing during the first count of a big prompt: the edited versions take the chunk counts
+    the first count makes after they were created, instead of counting everything again."""
+    text = mixed_text(600_000, seed=9)
+    v0 = LargeText.from_str(text)
+    v1 = v0.edit(100, 100, "a")            # made before v0 was counted at all
+    v2 = v1.edit(len(v1) - 5, len(v1) - 5, "b")
+    v0.count("o200k_base")                 # the first count finishes after the edits
+    counted: list[int] = []
+    real = largetext.count_pieces
+    monkeypatch.setattr(largetext, "count_pieces",
+                        lambda pieces, name, parallel=True: counted.append(sum(map(len, pieces)))
+                        or real(pieces, name, parallel))
+    expected = text[:100] + "a" + text[100:]
+    expected = expected[:len(expected) - 5] + "b" + expected[len(expected) - 5:]
+    assert v2.count("o200k_base") == _ref("o200k_base", expected)
+    assert sum(counted) <= 6 * 8 * 1024  # the chunks the two edits re-cut, nothing else
+    assert v2._inherit is None  # fully counted: the link to older versions is dropped
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_inherited_counts_are_always_the_right_chunks(data):
+    name = "o200k_base"
+    text = data.draw(fragment_text)
+    versions = [LargeText.from_str(text, 3)]
+    texts = [text]
+    for _ in range(data.draw(st.integers(1, 6))):
+        start = data.draw(st.integers(0, len(texts[-1])))
+        end = data.draw(st.integers(start, len(texts[-1])))
+        replacement = data.draw(fragment_text)
+        versions.append(versions[-1].edit(start, end, replacement, 3))
+        texts.append(texts[-1][:start] + replacement + texts[-1][end:])
+        if data.draw(st.booleans()):
+            k = data.draw(st.integers(0, len(versions) - 1))
+            assert versions[k].count(name) == _ref(name, texts[k])  # some count, in any order
+    assert versions[-1].count(name) == _ref(name, texts[-1])

@@ -104,10 +104,12 @@ def test_a_large_paste_is_counted_off_the_ui_thread_without_freezing(window, qtb
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
     timer.start()
     qtbot.keyClicks(panel.editor, "typing goes on")
-    qtbot.waitUntil(lambda: not c.busy, timeout=60_000)
+    # Done when no recount is pending (the last keystroke's waits out its debounce) or running.
+    qtbot.waitUntil(lambda: not c.busy and not c._debounce.isActive(), timeout=60_000)
     timer.stop()
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-    assert len(ticks) > 5 and max(gaps) < 0.5, f"the UI thread stalled for {max(gaps):.2f} s"
+    # (A 10 MB count now takes a few hundred ms: a handful of ticks; what matters is no long gap.)
+    assert len(ticks) >= 3 and max(gaps) < 0.5, f"the UI thread stalled for {max(gaps):.2f} s"
     model = c.catalog.get(c.scenario.primary_model)
     assert c.counts[("Big document", model.tokenizer)].tokens > 1_000_000
 
