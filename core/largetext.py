@@ -21,19 +21,12 @@ import threading
 from typing import Callable, Iterable, Iterator
 
 from core.chunking import EDIT_CHUNK_CHARS, count_pieces, iter_split, split_text
+from core.incremental import pack as _pack
+from core.incremental import unpack as _unpack
 
 LARGE_TEXT_CHARS = 1_000_000  # prompts longer than this are held as a LargeText
 _COUNT_BATCH_CHARS = 1 << 20  # chunks are decoded and counted ~1M characters at a time
 _READ_BLOCK = 1 << 20
-
-
-def _pack(piece: str) -> bytes:
-    # surrogatepass keeps a pasted lone surrogate as it was; counting treats it as tiktoken does
-    return piece.encode("utf-8", "surrogatepass")
-
-
-def _unpack(chunk: bytes) -> str:
-    return chunk.decode("utf-8", "surrogatepass")
 
 
 class LargeText:

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from core import fastcount
-from core.chunking import (FAST_MIN_CHARS, IncrementalCounter, count_exact, count_exact_fast,
-                           count_pieces, iter_split, split_text)
+from core.chunking import FAST_MIN_CHARS, count_exact, count_exact_fast, count_pieces, iter_split, split_text
+from core.incremental import IncrementalCounter
 from core.largetext import LARGE_TEXT_CHARS, LargeText
 from core.vocab import (ENCODING_NAMES, VocabularyError, get_encoding, is_loaded, load_encoding,
                         preload)
@@ -154,7 +154,7 @@ def count_tokens(text: str, tokenizer: str, *, incremental: bool = False) -> Tok
 
     Special-token strings such as "<|endoftext|>" count as ordinary text: a pasted prompt is
     data, not control tokens. `incremental=True` (the app's editor) keeps large texts as chunk
-    counts (core.chunking.IncrementalCounter), so counting an edited version of one recounts
+    counts (core.incremental.IncrementalCounter), so counting an edited version of one recounts
     only the chunks that changed; it costs about one byte per character of the remembered text.
     """
     name, family = resolve_tokenizer(tokenizer)

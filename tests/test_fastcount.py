@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core import chunking, fastcount, tokens, vocab
-from core.chunking import IncrementalCounter, count_exact_fast, split_text
+from core.chunking import count_exact_fast, split_text
+from core.incremental import IncrementalCounter
 from tests.test_tokens_chunking import FRAGMENTS, fragment_text
 from tests.test_tokens_reference import ENCODINGS, mixed_text, reference_encoding
 

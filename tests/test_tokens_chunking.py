@@ -7,8 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.chunking import (CUT, IncrementalCounter, count_exact, count_pieces, cut_points, iter_split,
+from core.chunking import (CUT, count_exact, count_pieces, cut_points, iter_split,
                            split_text)
+from core.incremental import IncrementalCounter
 from tests.test_tokens_reference import ENCODINGS, mixed_text, reference_encoding
 
 @pytest.fixture(autouse=True)
@@ -215,6 +216,7 @@ def test_incremental_edge_cases():
 
 def test_one_character_edit_recounts_only_nearby_chunks(monkeypatch):
     import core.chunking as chunking
+    import core.incremental as incremental
 
     text = mixed_text(300_000, seed=2)
     counter = IncrementalCounter("o200k_base")
@@ -226,7 +228,7 @@ def test_one_character_edit_recounts_only_nearby_chunks(monkeypatch):
         seen.append(sum(map(len, pieces)))
         return real(pieces, name, parallel)
 
-    monkeypatch.setattr(chunking, "count_pieces", spy)
+    monkeypatch.setattr(incremental, "count_pieces", spy)
     middle = len(text) // 2
     counter.apply_edit(middle, middle, "x")
     assert len(seen) == 1 and seen[0] <= 4 * chunking.EDIT_CHUNK_CHARS

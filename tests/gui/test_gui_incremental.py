@@ -36,7 +36,6 @@ def test_one_character_edit_in_a_10_mb_prompt_is_recounted_incrementally(window,
         counted.append(sum(map(len, pieces)))
         return real(pieces, name, parallel)
 
-    monkeypatch.setattr(chunking, "count_pieces", spy)
     import core.largetext as largetext
 
     monkeypatch.setattr(largetext, "count_pieces", spy)
