@@ -224,8 +224,8 @@ class ModelsPanel(QWidget):
         # Widths from the font, not ResizeToContents: that asks every cell for its size (~0.3 s).
         fm = self.fontMetrics()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, sample in ((COL_COMPARE, "MM"), (COL_MODEL, "★ gemini-3.1-pro-pre"), (COL_IN, "10.000"),
-                            (COL_OUT, "180.00"), (COL_CACHED, "Cached"), (COL_AGE, "999 d"),
+        for col, sample in ((COL_COMPARE, "MM"), (COL_MODEL, "★ gemini-3.1-pro"), (COL_IN, "10.00"),
+                            (COL_OUT, "180.0"), (COL_CACHED, "Cached"), (COL_AGE, "999 d"),
                             (COL_CONTEXT, "Context"), (COL_PROVIDER, "anthropic")):
             header.resizeSection(col, fm.horizontalAdvance(sample) + 14)
         header.setStretchLastSection(True)
