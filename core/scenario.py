@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from core.largetext import LargeText
 
 SCHEMA_VERSION = 1
+NOTES_MAX_CHARS = 100_000
 MAX_PROMPT_CHARS = 20_000_000  # ~5M tokens: above every context window; pastes and files beyond are refused
 # Scenario files carry whole prompts, so they may be far larger than catalogs; the YAML node limit
 # (core.yamlio.MAX_YAML_NODES) still bounds their structure. Astral characters (emoji) are written
@@ -224,7 +225,7 @@ def scenario_from_data(data: Any, file: str) -> tuple[Scenario | None, list[Load
                "prompts", "levers"}
     r.unknown(data, allowed, "")
     name = r.field(data, "name", "", lambda v: to_str(v, max_len=200), "Untitled plan")
-    notes = r.field(data, "notes", "", lambda v: to_str(v, max_len=100_000), "")
+    notes = r.field(data, "notes", "", lambda v: to_str(v, max_len=NOTES_MAX_CHARS), "")
     primary = r.field(data, "primary_model", "", lambda v: to_str(v, max_len=80), "")
     if not primary:
         r.err(data, "primary_model", "primary_model", "required: the model this plan is priced on")

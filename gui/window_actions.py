@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from core.scenario import Scenario, load_scenario, save_scenario
+from core.scenario import NOTES_MAX_CHARS, Scenario, load_scenario, save_scenario
 from core.workload import PromptSpec, Workload
 
 YAML_FILTER = "Scenarios (*.yaml *.yml);;All files (*)"
@@ -70,6 +70,7 @@ class WindowActions:
         self._add(scenario, "&Recompute", self.c.recompute_now, "F5")
         self._add(scenario, "&Compare…", self.compare, "Ctrl+Shift+C")
         self._add(scenario, "Re&name…", self.rename_scenario)
+        self._add(scenario, "&Notes…", self.edit_notes)
 
         help_menu = bar.addMenu("&Help")
         self._add(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "F1")
@@ -277,6 +278,17 @@ class WindowActions:
         name, ok = QInputDialog.getText(self.w, "Rename scenario", "Name:", text=self.c.scenario.name)
         if ok and name.strip():
             self.c.update(name=name.strip())
+
+    def edit_notes(self) -> None:
+        """Free-text notes saved with the scenario (assumptions, sources, who asked)."""
+        notes, ok = QInputDialog.getMultiLineText(self.w, "Scenario notes",
+                                                  "Notes saved with this scenario:", self.c.scenario.notes)
+        if ok and notes != self.c.scenario.notes:
+            if len(notes) > NOTES_MAX_CHARS:
+                self.w.error_dialog("Notes not changed", f"Notes hold at most {NOTES_MAX_CHARS:,} characters; "
+                                    f"these have {len(notes):,}.")
+                return
+            self.c.update(notes=notes)
 
     def reset_layout(self) -> None:
         self.w.default_layout()

@@ -144,3 +144,30 @@ def test_new_scenario_starts_clean_with_one_empty_prompt(window, qtbot):
     s = window.controller.scenario
     assert len(s.prompts) == 1 and s.prompts[0].text == "" and not window.controller.dirty
     assert window.prompts.counts.text() != ""
+
+
+def test_scenario_notes_are_edited_in_the_app_saved_and_undone(window, qtbot, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QInputDialog
+
+    from core.scenario import load_scenario
+
+    c = window.controller
+    before = c.scenario.notes
+    monkeypatch.setattr(QInputDialog, "getMultiLineText",
+                        staticmethod(lambda *a, **k: ("Assumes 8% growth.\nPrices from the Nov card.", True)))
+    menu_texts = [a.text() for m in window.menuBar().actions() for a in m.menu().actions()]
+    assert "&Notes…" in menu_texts
+    window.actions.edit_notes()
+    assert c.scenario.notes == "Assumes 8% growth.\nPrices from the Nov card."
+    path = tmp_path / "noted.yaml"
+    assert window.actions._write(str(path))  # what Save As does once a path is chosen
+    loaded, errors = load_scenario(path)
+    assert not errors and loaded.notes == c.scenario.notes
+    qtbot.wait(300)
+    c.undo()
+    assert c.scenario.notes == before
+    monkeypatch.setattr(QInputDialog, "getMultiLineText", staticmethod(lambda *a, **k: ("x" * 100_001, True)))
+    dialogs = []
+    monkeypatch.setattr(window, "error_dialog", lambda title, text, details="": dialogs.append(text))
+    window.actions.edit_notes()
+    assert c.scenario.notes == before and dialogs and "100,000" in dialogs[0]
