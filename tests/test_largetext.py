@@ -182,7 +182,7 @@ def test_bad_edit_ranges_are_refused():
                                     # no literal block can hold these: a streamed quoted scalar
                                     "\r\n", "bell \x07 nel \x85 ls \u2028 bom \ufeff quote \" back \\ [x]"])
 def test_streamed_save_of_a_large_prompt_round_trips_without_building_it(tmp_path, monkeypatch, ending):
-    from core import scenario as scenario_module
+    from core import scenario_write as scenario_module
 
     text = mixed_text(1_100_000, seed=4).replace("\r", "") + ending
     s = Scenario(name="big", prompts=(PromptSpec("doc", text), PromptSpec("small", "hi\n")))

@@ -51,7 +51,7 @@ def test_every_yaml_import_site_is_known():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             if any(n == "yaml" or n.startswith("yaml.") for n in names):
                 importers.add(str(path.relative_to(ROOT)))
-    assert importers <= {"core/yamlio.py", "core/scenario.py", "core/calibration.py", "core/price_diff.py",
+    assert importers <= {"core/yamlio.py", "core/scenario_write.py", "core/calibration.py", "core/price_diff.py",
                          "tools/make_demo_scenario.py"}, importers
 
 
@@ -138,10 +138,12 @@ def test_any_prompt_text_round_trips_exactly(texts):
 
 @pytest.fixture
 def literal_for_all():
-    old = scenario_module.LITERAL_BLOCK_MIN_CHARS
-    scenario_module.LITERAL_BLOCK_MIN_CHARS = 0  # every text takes the writer used for big prompts
+    from core import scenario_write
+
+    old = scenario_write.LITERAL_BLOCK_MIN_CHARS
+    scenario_write.LITERAL_BLOCK_MIN_CHARS = 0  # every text takes the writer used for big prompts
     yield
-    scenario_module.LITERAL_BLOCK_MIN_CHARS = old
+    scenario_write.LITERAL_BLOCK_MIN_CHARS = old
 
 
 @ROUND_TRIP
