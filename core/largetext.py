@@ -208,7 +208,11 @@ class LargeText:
         with self._lock:
             counts = {enc: known[:first] + [None] * len(pieces) + known[last + 1:]
                       for enc, known in self._counts.items()}
-            inherit = (self._counts, first, last + 1, first + len(pieces), self._inherit)
+            older = self._inherit
+            if older is not None and older[5] >= MAX_INHERIT_DEPTH:
+                older = None  # a bounded chain: each link keeps one version's count lists alive
+            inherit = (self._counts, first, last + 1, first + len(pieces), older,
+                       1 if older is None else older[5] + 1)
         return LargeText(chunks, lens, counts, inherit)
 
     # --- counting ---------------------------------------------------------------------------
@@ -253,14 +257,18 @@ class LargeText:
 
 
 # (the parent version's counts, first re-cut chunk, the parent's end of the re-cut chunks, this
-# version's end of them, the parent's own _Inherit)
-_Inherit = tuple  # tuple[dict[str, list[int | None]], int, int, int, "_Inherit | None"]
+# version's end of them, the parent's own _Inherit, the chain's length)
+_Inherit = tuple  # tuple[dict[str, list[int | None]], int, int, int, "_Inherit | None", int]
+# Versions that were never counted (a burst of typing between two counts) link to the one before;
+# a count list for an encoding no longer in use is never completed, so its link would never be
+# dropped: the chain is cut at this length (inheriting is only a shortcut; counts stay exact).
+MAX_INHERIT_DEPTH = 16
 
 
 def _inherited(index: int, encoding: str, inherit: "_Inherit | None") -> int | None:
     """Chunk `index`'s count from an earlier version, if one has counted that chunk by now."""
     while inherit is not None:
-        counts, first, old_stop, new_stop, inherit = inherit
+        counts, first, old_stop, new_stop, inherit, _depth = inherit
         if first <= index < new_stop:
             return None  # a chunk this edit cut afresh: no earlier version has it
         if index >= new_stop:

@@ -236,3 +236,20 @@ def test_inherited_counts_are_always_the_right_chunks(data):
             k = data.draw(st.integers(0, len(versions) - 1))
             assert versions[k].count(name) == _ref(name, texts[k])  # some count, in any order
     assert versions[-1].count(name) == _ref(name, texts[-1])
+
+
+def test_the_chain_to_uncounted_versions_is_bounded():
+    """A long editing session with a count list that is never completed (an encoding no longer in
+    use) must not keep every earlier version's counts alive."""
+    text = mixed_text(50_000, seed=13)
+    v = LargeText.from_str(text)
+    v.count("o200k_base")
+    v.count("cl100k_base")  # from now on only o200k_base is counted
+    for i in range(200):
+        v = v.edit(i * 10, i * 10, "x")
+        text = text[:i * 10] + "x" + text[i * 10:]
+        assert v.count("o200k_base") == _ref("o200k_base", text)
+    depth, link = 0, v._inherit
+    while link is not None:
+        depth, link = depth + 1, link[4]
+    assert 0 < depth <= largetext.MAX_INHERIT_DEPTH
