@@ -3,12 +3,30 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from typing import Sequence
 
 from core.chunking import EDIT_CHUNK_CHARS, count_pieces, iter_split, piece_counter, split_text
 
 
 
 _SET_BATCH_CHARS = 1 << 20  # set_text counts ~1M characters of pieces at a time (bounded copies)
+
+
+def edited_region(chunks: Sequence[bytes], ends: Sequence[int], start: int, end: int,
+                  replacement: str) -> tuple[int, int, str]:
+    """(first, stop, region): chunks[first:stop] must be replaced by `region`, cut afresh.
+
+    The region runs from the chunk holding text[start-1] through the chunk holding text[end]:
+    the cuts outside it have both neighbouring characters untouched, and the rules that made them
+    safe look at nothing else. `ends` are the chunks' cumulative character lengths; the text is
+    not empty and 0 ≤ start ≤ end ≤ its length.
+    """
+    n = ends[-1]
+    first = bisect.bisect_right(ends, max(start - 1, 0))
+    last = bisect.bisect_right(ends, min(end, n - 1))
+    base = ends[first - 1] if first else 0
+    region = unpack(b"".join(chunks[first:last + 1]))
+    return first, last + 1, region[:start - base] + replacement + region[end - base:]
 
 
 def pack(piece: str) -> bytes:
@@ -107,16 +125,9 @@ class IncrementalCounter:
             raise ValueError(f"edit range {start}:{end} outside text of length {n}")
         if not self._chunks:
             return self.set_text(replacement)
-        ends = list(itertools.accumulate(self._lens))
-        # The chunk holding text[start-1] through the chunk holding text[end]: the cuts outside
-        # that range have both neighbouring characters untouched, and the rules that made them
-        # safe look at nothing else.
-        first = bisect.bisect_right(ends, max(start - 1, 0))
-        last = bisect.bisect_right(ends, min(end, n - 1))
-        region_start = ends[first - 1] if first else 0
-        region = unpack(b"".join(self._chunks[first:last + 1]))
-        self._replace(first, last + 1,
-                      region[:start - region_start] + replacement + region[end - region_start:])
+        first, stop, region = edited_region(self._chunks, list(itertools.accumulate(self._lens)),
+                                            start, end, replacement)
+        self._replace(first, stop, region)
         self._joined = None
         return self._total
 

@@ -21,6 +21,7 @@ import threading
 from typing import Callable, Iterable, Iterator
 
 from core.chunking import EDIT_CHUNK_CHARS, count_pieces, iter_split, split_text
+from core.incremental import edited_region
 from core.incremental import pack as _pack
 from core.incremental import unpack as _unpack
 
@@ -195,23 +196,17 @@ class LargeText:
             raise ValueError(f"edit range {start}:{end} outside text of length {n}")
         if not self._chunks:
             return LargeText.from_str(replacement, chunk_chars)
-        # Re-cut from the chunk holding text[start-1] through the one holding text[end]: every
-        # other cut keeps both of its neighbouring characters, and the cut rules look at nothing else.
-        first = self._chunk_at(max(start - 1, 0))
-        last = self._chunk_at(min(end, n - 1))
-        base = self._start_of(first)
-        region = _unpack(b"".join(self._chunks[first:last + 1]))
-        region = region[:start - base] + replacement + region[end - base:]
+        first, stop, region = edited_region(self._chunks, self._ends, start, end, replacement)
         pieces = [p for p in split_text(region, chunk_chars) if p]
-        chunks = self._chunks[:first] + tuple(map(_pack, pieces)) + self._chunks[last + 1:]
-        lens = self._lens[:first] + tuple(map(len, pieces)) + self._lens[last + 1:]
+        chunks = self._chunks[:first] + tuple(map(_pack, pieces)) + self._chunks[stop:]
+        lens = self._lens[:first] + tuple(map(len, pieces)) + self._lens[stop:]
         with self._lock:
-            counts = {enc: known[:first] + [None] * len(pieces) + known[last + 1:]
+            counts = {enc: known[:first] + [None] * len(pieces) + known[stop:]
                       for enc, known in self._counts.items()}
             older = self._inherit
             if older is not None and older[5] >= MAX_INHERIT_DEPTH:
                 older = None  # a bounded chain: each link keeps one version's count lists alive
-            inherit = (self._counts, first, last + 1, first + len(pieces), older,
+            inherit = (self._counts, first, stop, first + len(pieces), older,
                        1 if older is None else older[5] + 1)
         return LargeText(chunks, lens, counts, inherit)
 

@@ -19,17 +19,13 @@ def decode_text_bytes(data: bytes, source: str = "<stdin>", max_bytes: int = MAX
     """Strict UTF-8 text from `data` (a UTF-8 BOM is dropped), or TextFileError saying why not."""
     if len(data) > max_bytes:
         raise TextFileError(f"{source} is too large ({_mb(len(data))}; the limit is {_mb(max_bytes)})")
-    nul = data.find(b"\x00", 0, _BINARY_SNIFF)
-    if nul >= 0:
-        raise TextFileError(f"{source} looks binary (NUL byte at offset {nul}), not text")
-    offset = 3 if data.startswith(_BOM) else 0
+    _refuse_binary(source, data[:_BINARY_SNIFF])
+    offset = len(_BOM) if data.startswith(_BOM) else 0
     try:
         return data[offset:].decode("utf-8")
     except UnicodeDecodeError as exc:
         at = exc.start + offset
-        raise TextFileError(
-            f"{source} is not valid UTF-8 (byte 0x{data[at]:02x} at offset {at}); save it as UTF-8"
-        ) from None
+        raise _not_utf8(source, data[at], at) from None
 
 
 def read_text_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES, *,
@@ -59,18 +55,24 @@ def read_text_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES
 
 def _read_large(path: Path, fh) -> LargeText:
     head = fh.read(_BINARY_SNIFF)
-    nul = head.find(b"\x00")
-    if nul >= 0:
-        raise TextFileError(f"{path} looks binary (NUL byte at offset {nul}), not text")
+    _refuse_binary(path, head)
     offset = len(_BOM) if head.startswith(_BOM) else 0
     try:
         return LargeText.read_file(path, skip=offset)
     except UnicodeDecodeError as exc:
         at = exc.start + offset
         fh.seek(at)
-        raise TextFileError(
-            f"{path} is not valid UTF-8 (byte 0x{fh.read(1)[0]:02x} at offset {at}); save it as UTF-8"
-        ) from None
+        raise _not_utf8(path, fh.read(1)[0], at) from None
+
+
+def _refuse_binary(source, head: bytes) -> None:
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise TextFileError(f"{source} looks binary (NUL byte at offset {nul}), not text")
+
+
+def _not_utf8(source, byte: int, at: int) -> TextFileError:
+    return TextFileError(f"{source} is not valid UTF-8 (byte 0x{byte:02x} at offset {at}); save it as UTF-8")
 
 
 def _mb(n: int) -> str:
