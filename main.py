@@ -6,7 +6,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    from core.cli import is_command, run
+    from cli import is_command, run
 
     # Anything that is not an option is a sub-command (an unknown one gets a one-line error).
     if args and (is_command(args[0]) or not args[0].startswith("-")):

@@ -1,10 +1,10 @@
 """Benchmarks exact counting of a 10 MB mixed text (in-process and whole `count` processes) against plain tiktoken.
 
-"ours" is the production path: core.chunking.count_exact_fast, which counts safely cut pieces with
-bpe-openai (core.fastcount) when it is installed and passes its self-check; when tiktoken's
+"ours" is the production path: core.tokens.chunking.count_exact_fast, which counts safely cut pieces with
+bpe-openai (core.tokens.fastcount) when it is installed and passes its self-check; when tiktoken's
 vocabulary is already resident (as here, where it was loaded for the baseline) a tail share goes
 to tiktoken on a second thread ("hybrid"). "bpe-openai alone" is what the CLI does. The tiktoken-only
-path (the fallback) is timed in the same run: in-process with core.fastcount.disabled(), as a
+path (the fallback) is timed in the same run: in-process with core.tokens.fastcount.disabled(), as a
 process with TOKEN_BUDGET_NO_ACCELERATOR=1.
 """
 from __future__ import annotations
@@ -111,8 +111,8 @@ with open(sys.argv[4], encoding="utf-8", newline="") as f:  # keep \r\n, as `cou
 
 
 def process_times(file: Path, runs: int, cache: Path, data: Path) -> dict[str, float]:
-    from core.fastcount import DISABLE_ENV
-    from core.vocab import SPECS, vocabulary_path
+    from core.tokens.fastcount import DISABLE_ENV
+    from core.tokens.vocab import SPECS, vocabulary_path
 
     spec = SPECS["o200k_base"]
     env = dict(os.environ, TOKEN_BUDGET_CACHE_DIR=str(cache), TOKEN_BUDGET_DATA_DIR=str(data),
@@ -165,7 +165,7 @@ def vocabulary_load_times(runs: int) -> dict[str, float]:
     import tiktoken
     from tiktoken.load import load_tiktoken_bpe
 
-    from core.vocab import SPECS, load_encoding, parse_ranks, vocabulary_path
+    from core.tokens.vocab import SPECS, load_encoding, parse_ranks, vocabulary_path
 
     spec = SPECS["o200k_base"]
     path = vocabulary_path("o200k_base")
@@ -179,7 +179,7 @@ def vocabulary_load_times(runs: int) -> dict[str, float]:
 
     res = median_times({
         "tiktoken load_tiktoken_bpe + Encoding": lambda: build(load_tiktoken_bpe(str(path), spec.sha256)),
-        "core.vocab.load_encoding (verified)": lambda: load_encoding("o200k_base"),
+        "core.tokens.vocab.load_encoding (verified)": lambda: load_encoding("o200k_base"),
         "  of which: parse_ranks only": lambda: parse_ranks(data, spec.n_ranks),
         "  alternative: marshal.loads cache": lambda: marshal.loads(blob),
         "  parse_ranks + tiktoken.Encoding()": lambda: build(parse_ranks(data)),
@@ -191,8 +191,8 @@ def single_piece_inputs(enc) -> None:
     """Texts with no safe cut (one piece whatever the chunk size): one bpe-openai call vs one tiktoken call."""
     import base64
 
-    from core import fastcount
-    from core.chunking import counter_for
+    from core.tokens import fastcount
+    from core.tokens.chunking import counter_for
 
     fast = fastcount.counter("o200k_base")
     if fast is None:
@@ -228,9 +228,9 @@ def main() -> int:
     parser.add_argument("--no-process", action="store_true", help="skip the whole-process timings")
     args = parser.parse_args()
 
-    from core import fastcount
-    from core.chunking import count_exact_fast, counter_for, iter_split, split_text
-    from core.vocab import get_encoding
+    from core.tokens import fastcount
+    from core.tokens.chunking import count_exact_fast, counter_for, iter_split, split_text
+    from core.tokens.vocab import get_encoding
 
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     text = build_text()

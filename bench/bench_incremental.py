@@ -24,9 +24,9 @@ def gui_edits(args) -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from core.catalog import load_catalog
-    from core.largetext import LargeText
-    from core.scenario import load_demo
+    from core.prices.catalog import load_catalog
+    from core.tokens.largetext import LargeText
+    from core.plan.scenario import load_demo
     from gui.controller import ScenarioController
     from gui.app import UI_SWITCH_INTERVAL
     from gui.main_window import MainWindow
@@ -100,7 +100,7 @@ def gui_edits(args) -> int:
         stages["keystroke to new count on screen"].append(time.perf_counter() - t)
     text = str(controller.scenario.prompts[index].text)
     assert controller.counts[("Big document", "o200k_base")].tokens == len(
-        __import__("core.vocab", fromlist=["get_encoding"]).get_encoding("o200k_base").encode_ordinary(text))
+        __import__("core.tokens.vocab", fromlist=["get_encoding"]).get_encoding("o200k_base").encode_ordinary(text))
     print(f"  the count after the edits equals tiktoken's ({controller.counts[('Big document', 'o200k_base')].tokens:,})")
     for label, times in stages.items():
         print(f"  {label:48s} median {statistics.median(times) * 1000:7.1f} ms  (max {max(times) * 1000:6.1f})")
@@ -123,10 +123,10 @@ def main() -> int:
 
     if args.gui:
         return gui_edits(args)
-    from core import fastcount
-    from core.chunking import IncrementalCounter, count_exact_fast
-    from core.largetext import LargeText
-    from core.vocab import get_encoding
+    from core.tokens import fastcount
+    from core.tokens.chunking import IncrementalCounter, count_exact_fast
+    from core.tokens.largetext import LargeText
+    from core.tokens.vocab import get_encoding
 
     print(f"accelerator: {fastcount.status(args.encoding) if fastcount.counter(args.encoding) else 'none'}")
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
@@ -170,7 +170,7 @@ def main() -> int:
         update_times.append(time.perf_counter() - t)
     edited = counter.text
 
-    # What the app holds a large prompt as: core.largetext.LargeText. Each edit makes a new
+    # What the app holds a large prompt as: core.tokens.largetext.LargeText. Each edit makes a new
     # version sharing the untouched chunks and their counts; the same edits, counted after each.
     t = time.perf_counter()
     large = LargeText.from_str(text)

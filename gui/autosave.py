@@ -13,9 +13,9 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from core.catalog import app_data_dir
-from core.scenario import MAX_SCENARIO_BYTES, Scenario, atomic_write_text, dump_scenario_parts, parse_scenario
-from core.yamlio import read_limited
+from core.prices.catalog import app_data_dir
+from core.plan.scenario import MAX_SCENARIO_BYTES, Scenario, atomic_write_text, dump_scenario_parts, parse_scenario
+from core.base.yamlio import read_limited
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar
 
-from core.evaluate import STALE_DAYS, PlanResult
+from core.plan.evaluate import STALE_DAYS, PlanResult
 
 ENCODINGS = ("o200k_base", "cl100k_base")
 
@@ -49,8 +49,8 @@ class StatusLine(QStatusBar):
 
     def _poll_vocab(self) -> None:
         try:  # light modules only: this runs before the first paint
-            from core.fastcount import is_ready
-            from core.vocab import is_loaded
+            from core.tokens.fastcount import is_ready
+            from core.tokens.vocab import is_loaded
         except ImportError:
             return
         loaded = [name for name in ENCODINGS if is_ready(name) or is_loaded(name)]

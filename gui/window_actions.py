@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from core.scenario import NOTES_MAX_CHARS, Scenario, load_scenario, save_scenario
-from core.workload import PromptSpec, Workload
+from core.plan.scenario import NOTES_MAX_CHARS, Scenario, load_scenario, save_scenario
+from core.plan.workload import PromptSpec, Workload
 
 YAML_FILTER = "Scenarios (*.yaml *.yml);;All files (*)"
 SHORTCUTS = (
@@ -248,7 +248,7 @@ class WindowActions:
         If the override file now has problems they are listed in a dialog and the catalog in use
         stays as it was (the last good prices); False then.
         """
-        from core.catalog import load_catalog, user_catalog_path
+        from core.prices.catalog import load_catalog, user_catalog_path
 
         catalog, errors = load_catalog()
         user_file = str(user_catalog_path())

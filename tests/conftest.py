@@ -45,8 +45,8 @@ def _block_network(monkeypatch):
 
 @pytest.fixture
 def tiktoken_only(monkeypatch):
-    """Count with tiktoken alone: the bpe-openai accelerator (core.fastcount) is off for this test."""
-    from core import fastcount
+    """Count with tiktoken alone: the bpe-openai accelerator (core.tokens.fastcount) is off for this test."""
+    from core.tokens import fastcount
 
     monkeypatch.setenv(fastcount.DISABLE_ENV, "1")
     fastcount._reset_for_tests()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.scenario import Scenario, load_scenario, save_scenario
+from core.plan.scenario import Scenario, load_scenario, save_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +23,8 @@ def test_process_killed_between_write_and_replace(tmp_path):
     script = textwrap.dedent(f"""
         import os, signal, sys
         sys.path.insert(0, {str(ROOT)!r})
-        from core import atomicio as scenario_io, scenario
+        from core.base import atomicio as scenario_io
+        from core.plan import scenario
         def die_instead_of_replacing(src, dst):
             os.kill(os.getpid(), signal.SIGKILL)   # the temp file is fully written by now
         scenario_io.os.replace = die_instead_of_replacing
@@ -49,8 +50,8 @@ def test_backup_holds_the_previous_version_after_success(tmp_path):
 
 # --- saves that fail ------------------------------------------------------------------------------
 
-from core import atomicio  # noqa: E402
-from core.workload import PromptSpec  # noqa: E402
+from core.base import atomicio  # noqa: E402
+from core.plan.workload import PromptSpec  # noqa: E402
 
 
 def _v1_v2(tmp_path):
@@ -112,8 +113,8 @@ def test_a_real_write_limit_fails_the_save_and_keeps_both_versions(tmp_path):
     script = textwrap.dedent(f"""
         import resource, signal, sys
         sys.path.insert(0, {str(ROOT)!r})
-        from core.scenario import Scenario, save_scenario
-        from core.workload import PromptSpec
+        from core.plan.scenario import Scenario, save_scenario
+        from core.plan.workload import PromptSpec
         big = Scenario(name="v3", prompts=(PromptSpec("p", text="lorem ipsum " * 100_000),))
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # report EFBIG instead of killing the process
         resource.setrlimit(resource.RLIMIT_FSIZE, (65_536, 65_536))
@@ -136,8 +137,8 @@ def test_killed_mid_save_keeps_the_file_and_its_backup(tmp_path, where):
     script = textwrap.dedent(f"""
         import os, signal, sys
         sys.path.insert(0, {str(ROOT)!r})
-        from core import atomicio
-        from core.scenario import Scenario, save_scenario
+        from core.base import atomicio
+        from core.plan.scenario import Scenario, save_scenario
         real = getattr(atomicio.os, {hook!r})
         def die(*args):
             real(*args) if {hook!r} == "fsync" else None

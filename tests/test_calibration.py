@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from core import calibration
-from core.calibration import CalibratedCount, calibrated
+from core.prices import calibration
+from core.prices.calibration import CalibratedCount, calibrated
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +19,7 @@ def data_dir(tmp_path, monkeypatch):
 
 @dataclass(frozen=True, slots=True)
 class FakeCount:
-    """The shape of core.tokens.TokenCount (tokens, exact, encoding, band_pct)."""
+    """The shape of core.tokens.counting.TokenCount (tokens, exact, encoding, band_pct)."""
 
     tokens: int
     exact: bool
@@ -155,10 +155,10 @@ def test_a_token_count_type_with_a_calibrated_flag_keeps_its_type():
 
 
 def test_works_with_the_real_token_count_when_available():
-    tokens = pytest.importorskip("core.tokens")
+    tokens = pytest.importorskip("core.tokens.counting")
     count_type = getattr(tokens, "TokenCount", None)
     if count_type is None:
-        pytest.skip("core.tokens has no TokenCount yet")
+        pytest.skip("core.tokens.counting has no TokenCount yet")
     names = set(count_type.__dataclass_fields__)
     values = {"tokens": 1_000, "exact": False, "encoding": "o200k_base", "band_pct": 15.0}
     if not {"tokens", "exact", "encoding", "band_pct"} <= names:

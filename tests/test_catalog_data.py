@@ -422,10 +422,10 @@ def test_priority_multipliers_from_litellm(by_id):
 
 
 def test_bundled_catalog_loads_through_core_catalog():
-    catalog_module = pytest.importorskip("core.catalog")
+    catalog_module = pytest.importorskip("core.prices.catalog")
     load_catalog = getattr(catalog_module, "load_catalog", None)
     if load_catalog is None:
-        pytest.skip("core.catalog has no load_catalog()")
+        pytest.skip("core.prices.catalog has no load_catalog()")
     try:
         catalog, errors = load_catalog(CATALOG_PATH, user=False)
     except TypeError:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.catalog import Catalog, load_catalog, parse_catalog
+from core.prices.catalog import Catalog, load_catalog, parse_catalog
 
 GOOD = """\
 schema_version: 1

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import run
-from core.cli import count_cmd
-from core.tokens import ESTIMATE_FAMILIES
+from cli import run
+from cli import count_cmd
+from core.tokens.counting import ESTIMATE_FAMILIES
 from tests.test_tokens_reference import reference_encoding
 
 ROOT = Path(__file__).resolve().parents[1]

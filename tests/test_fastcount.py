@@ -1,4 +1,4 @@
-"""The bpe-openai accelerator (core.fastcount): same vocabulary, same token ids and counts as tiktoken, self-check and fallback."""
+"""The bpe-openai accelerator (core.tokens.fastcount): same vocabulary, same token ids and counts as tiktoken, self-check and fallback."""
 from __future__ import annotations
 
 import gzip
@@ -14,9 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import chunking, fastcount, tokens, vocab
-from core.chunking import count_exact_fast, split_text
-from core.incremental import IncrementalCounter
+from core.tokens import chunking
+from core.tokens import fastcount
+from core.tokens import counting as tokens
+from core.tokens import vocab
+from core.tokens.chunking import count_exact_fast, split_text
+from core.tokens.incremental import IncrementalCounter
 from tests.test_tokens_chunking import FRAGMENTS, fragment_text
 from tests.test_tokens_reference import ENCODINGS, mixed_text, reference_encoding
 
@@ -181,7 +184,7 @@ def test_cli_count_never_builds_a_tiktoken_encoding(tmp_path):
 
 
 def test_the_bpe_openai_package_still_imports_after_our_direct_load():
-    code = ("from core import fastcount; fastcount.counter('cl100k_base'); import bpe_openai; "
+    code = ("from core.tokens import fastcount; fastcount.counter('cl100k_base'); import bpe_openai; "
             "print(bpe_openai.get_encoding('cl100k_base').encode('hello world'))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 0, run.stderr
@@ -192,8 +195,8 @@ def test_the_bpe_openai_package_still_imports_after_our_direct_load():
 
 _RELEASE_PROBE = r"""
 import json, os, sys
-from core import fastcount
-from core.chunking import split_text
+from core.tokens import fastcount
+from core.tokens.chunking import split_text
 text = open(sys.argv[1], encoding="utf-8", newline="").read()
 names = sys.argv[2:]
 counters = {name: fastcount.counter(name) for name in names}

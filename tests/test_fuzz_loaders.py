@@ -8,10 +8,10 @@ from contextlib import redirect_stderr, redirect_stdout
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from core.catalog import parse_catalog
-from core.cli import run as cli_run
-from core.scenario import parse_scenario
-from core.yamlio import LoadError
+from core.prices.catalog import parse_catalog
+from cli import run as cli_run
+from core.plan.scenario import parse_scenario
+from core.base.yamlio import LoadError
 
 FUZZ = settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
 

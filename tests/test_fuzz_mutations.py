@@ -19,9 +19,9 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from core.catalog import parse_catalog
-from core.cli import run as cli_run
-from core.scenario import parse_scenario
+from core.prices.catalog import parse_catalog
+from cli import run as cli_run
+from core.plan.scenario import parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 FUZZ = settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))

@@ -8,8 +8,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.hardware import load_hardware, load_open_models, parse_hardware, parse_open_models
-from core.yamlio import LoadError
+from core.selfhost.hardware import load_hardware, load_open_models, parse_hardware, parse_open_models
+from core.base.yamlio import LoadError
 
 HARDWARE, HARDWARE_ERRORS = load_hardware()
 MODELS, MODEL_ERRORS = load_open_models()

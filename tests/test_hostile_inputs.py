@@ -12,9 +12,9 @@ from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
-from core.catalog import load_catalog, parse_catalog
-from core.cli import run
-from core.scenario import load_scenario, parse_scenario
+from core.prices.catalog import load_catalog, parse_catalog
+from cli import run
+from core.plan.scenario import load_scenario, parse_scenario
 from tests.test_tokens_reference import reference_encoding
 
 GOOD_MODEL = """\
@@ -187,7 +187,7 @@ def test_project_refuses_hostile_scenario_files(tmp_path, content, words):
 
 
 def test_a_huge_scenario_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
-    from core import scenario as scenario_module
+    from core.plan import scenario as scenario_module
 
     monkeypatch.setattr(scenario_module, "MAX_SCENARIO_BYTES", 1_000_000)
     path = tmp_path / "plan.yaml"

@@ -5,8 +5,9 @@ import random
 
 import pytest
 
-from core import chunking, fastcount
-from core.vocab import get_encoding
+from core.tokens import chunking
+from core.tokens import fastcount
+from core.tokens.vocab import get_encoding
 from tests.test_tokens_chunking import FRAGMENTS
 
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from core.catalog import load_catalog
-from core.pricing import NoPrice, Usage, format_usd, price_request
+from core.prices.catalog import load_catalog
+from core.prices.pricing import NoPrice, Usage, format_usd, price_request
 
 CATALOG, _ = load_catalog(user=False)
 MODELS = sorted(m.id for m in CATALOG)

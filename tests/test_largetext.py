@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import largetext
-from core.largetext import LARGE_TEXT_CHARS, LargeText, as_prompt_text
-from core.scenario import Scenario, dump_scenario, parse_scenario
-from core.tokens import TextFileError, count_tokens, read_text_file
-from core.workload import PromptSpec, common_prefix, count_prompts
+from core.tokens import largetext
+from core.tokens.largetext import LARGE_TEXT_CHARS, LargeText, as_prompt_text
+from core.plan.scenario import Scenario, dump_scenario, parse_scenario
+from core.tokens.counting import TextFileError, count_tokens, read_text_file
+from core.plan.workload import PromptSpec, common_prefix, count_prompts
 from tests.test_tokens_chunking import fragment_text
 from tests.test_tokens_reference import ENCODINGS, mixed_text, reference_encoding
 
@@ -182,7 +182,7 @@ def test_bad_edit_ranges_are_refused():
                                     # no literal block can hold these: a streamed quoted scalar
                                     "\r\n", "bell \x07 nel \x85 ls \u2028 bom \ufeff quote \" back \\ [x]"])
 def test_streamed_save_of_a_large_prompt_round_trips_without_building_it(tmp_path, monkeypatch, ending):
-    from core import scenario_write as scenario_module
+    from core.plan import scenario_write as scenario_module
 
     text = mixed_text(1_100_000, seed=4).replace("\r", "") + ending
     s = Scenario(name="big", prompts=(PromptSpec("doc", text), PromptSpec("small", "hi\n")))

@@ -17,18 +17,19 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from core.catalog import load_catalog
-from core.cli import run
-from core.levers import BatchLever, CachingLever, Levers, OutputTrimLever, RoutingLever
-from core.projection import PlanInputs, project
-from core.workload import PromptSpec, Workload, count_prompts
+from core.prices.catalog import load_catalog
+from cli import run
+from core.plan.levers import BatchLever, CachingLever, Levers, OutputTrimLever, RoutingLever
+from core.plan.projection import PlanInputs, project
+from core.plan.workload import PromptSpec, Workload, count_prompts
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG, _ = load_catalog(user=False)
 RAW = {m["id"]: m for m in yaml.safe_load((ROOT / "resources" / "models.yaml").read_text(encoding="utf-8"))["models"]}
 DAY = date(2026, 11, 26)
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-MONEY_PATH = ("pricing.py", "projection.py", "levers.py", "workload.py", "evaluate.py", "analysis.py", "catalog.py")
+MONEY_PATH = ("prices/pricing.py", "plan/projection.py", "plan/levers.py", "plan/workload.py", "plan/evaluate.py",
+              "plan/analysis.py", "prices/catalog.py")
 PLAIN_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")  # no exponent, no float artefacts
 
 
@@ -49,7 +50,7 @@ def test_no_float_and_no_rounding_on_the_money_path():
                 found.append(f"{name}:{node.lineno}: float literal {node.value!r}")
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("float", "round"):
                 found.append(f"{name}:{node.lineno}: {node.func.id}()")
-            if isinstance(node, ast.Attribute) and node.attr == "quantize" and name != "pricing.py":
+            if isinstance(node, ast.Attribute) and node.attr == "quantize" and name != "prices/pricing.py":
                 found.append(f"{name}:{node.lineno}: quantize outside the display helper")
     assert found == []
 
@@ -77,8 +78,8 @@ def test_cli_cost_is_the_catalog_strings_times_the_tokens_exactly(model_id, prom
 
 
 def test_demo_json_carries_the_engines_exact_decimals():
-    from core.evaluate import count_scenario, evaluate
-    from core.scenario import load_demo
+    from core.plan.evaluate import count_scenario, evaluate
+    from core.plan.scenario import load_demo
 
     got = _cli_json("demo", "--json")
     scenario = load_demo()

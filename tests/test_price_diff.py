@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from core.catalog import load_catalog, load_catalog_file, parse_catalog
-from core.price_diff import (CHANGED, FIELD_MISSING, MISSING, NEW_FIELD, apply_accepted,
+from core.prices.catalog import load_catalog, load_catalog_file, parse_catalog
+from core.prices.files.accept import (CHANGED, FIELD_MISSING, MISSING, NEW_FIELD, apply_accepted,
                              cross_check, match_models, model_to_entry, normalize_model_key,
                              resolve_accept)
-from core.price_import import parse_litellm, read_price_file
+from core.prices.files.reader import parse_litellm, read_price_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "prices"
 ROOT = Path(__file__).resolve().parents[1]
@@ -354,7 +354,7 @@ def test_apply_never_overwrites_a_broken_user_file(catalog, tmp_path):
 
 
 def test_apply_refuses_the_bundled_catalog_path(catalog):
-    from core.catalog import bundled_catalog_path
+    from core.prices.catalog import bundled_catalog_path
 
     target = bundled_catalog_path()
     before = target.read_bytes() if target.exists() else None
@@ -418,7 +418,7 @@ def test_real_price_file_against_the_bundled_catalog(relative):
 
 
 def test_stale_models_are_those_checked_more_than_90_days_ago(catalog):
-    from core.staleness import STALE_DAYS, stale_models
+    from core.prices.staleness import STALE_DAYS, stale_models
 
     on = date(2026, 11, 26)
     rows = stale_models(catalog, on)
@@ -434,7 +434,7 @@ def test_stale_models_are_those_checked_more_than_90_days_ago(catalog):
 
 
 def test_staleness_warning_names_the_models_a_projection_uses(catalog):
-    from core.staleness import staleness_warning
+    from core.prices.staleness import staleness_warning
 
     on = date(2026, 11, 26)
     assert staleness_warning([catalog.get("gpt-5")], date(2026, 9, 1)) is None

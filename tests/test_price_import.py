@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from core import price_import
-from core.price_import import (ImportResult, parse_genai_prices, parse_litellm, parse_price_bytes,
+from core.prices.files import reader as price_import
+from core.prices.files.reader import (ImportResult, parse_genai_prices, parse_litellm, parse_price_bytes,
                                per_token_to_per_mtok, read_price_file)
-from core.yamlio import LoadError
+from core.base.yamlio import LoadError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "prices"
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from core.catalog import parse_catalog
-from core.price_diff import cross_check, normalize_model_key
-from core.price_import import (ALL_FIELDS, FORMATS, ImportResult, parse_genai_prices, parse_litellm,
+from core.prices.catalog import parse_catalog
+from core.prices.files.accept import cross_check, normalize_model_key
+from core.prices.files.reader import (ALL_FIELDS, FORMATS, ImportResult, parse_genai_prices, parse_litellm,
                                parse_price_bytes)
-from core.yamlio import MAX_PRICE_PER_MTOK, LoadError
+from core.base.yamlio import MAX_PRICE_PER_MTOK, LoadError
 
 FUZZ = settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
 DAY = date(2026, 11, 26)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from core.catalog import parse_catalog
-from core.cli import run
+from core.prices.catalog import parse_catalog
+from cli import run
 
 FIXTURES = Path(__file__).parent / "fixtures" / "prices"
 LITELLM = str(FIXTURES / "litellm_small.json")
@@ -45,7 +45,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("TOKEN_BUDGET_DATA_DIR", str(tmp_path))
     catalog, errors = parse_catalog(CATALOG, "cli-test.yaml")
     assert errors == []
-    monkeypatch.setattr("core.cli.prices_cmd.load_catalog_or_fail", lambda: catalog)
+    monkeypatch.setattr("cli.prices_cmd.load_catalog_or_fail", lambda: catalog)
     return tmp_path
 
 
@@ -117,7 +117,7 @@ def test_import_defaults_to_a_dry_run(capsys, isolated):
 def test_import_writes_only_accepted_items_to_the_user_file(capsys, isolated):
     code, out, _ = cli(capsys, "prices", "import", LITELLM, "--accept", "gpt-5:output")
     assert code == 0 and "Wrote 1 model(s)" in out
-    from core.catalog import load_catalog_file
+    from core.prices.catalog import load_catalog_file
 
     user, errors = load_catalog_file(isolated / "models.yaml", "user")
     assert errors == [] and list(user.models) == ["gpt-5"]

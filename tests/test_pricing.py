@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from core.catalog import load_catalog_file
-from core.pricing import InvalidUsage, NoPrice, ServiceTier, Usage, price_request
+from core.prices.catalog import load_catalog_file
+from core.prices.pricing import InvalidUsage, NoPrice, ServiceTier, Usage, price_request
 
 CATALOG, ERRORS = load_catalog_file(Path(__file__).parent / "fixtures" / "mini_catalog.yaml")
 DAY = date(2026, 11, 26)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 
-from core.analysis import sensitivity, waterfall
-from core.catalog import load_catalog_file
-from core.levers import (BatchLever, CachingLever, DistillationLever, Levers, OutputTrimLever,
+from core.plan.analysis import sensitivity, waterfall
+from core.prices.catalog import load_catalog_file
+from core.plan.levers import (BatchLever, CachingLever, DistillationLever, Levers, OutputTrimLever,
                          RoutingLever)
-from core.projection import PlanInputs, max_requests_per_day, project
-from core.workload import PromptSpec, Workload, common_prefix, count_prompts
+from core.plan.projection import PlanInputs, max_requests_per_day, project
+from core.plan.workload import PromptSpec, Workload, common_prefix, count_prompts
 
 CATALOG, _ = load_catalog_file(Path(__file__).parent / "fixtures" / "mini_catalog.yaml")
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.hardware import load_open_models
-from core.quant import (KV_DTYPES, QUANT_SCHEMES, group_bits_per_weight, kv_bytes_per_sequence,
+from core.selfhost.hardware import load_open_models
+from core.selfhost.quant import (KV_DTYPES, QUANT_SCHEMES, group_bits_per_weight, kv_bytes_per_sequence,
                         kv_bytes_per_token, weight_bytes)
 
 MODELS, _ = load_open_models()

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from core import atomicio
-from core.scenario import (Scenario, dump_scenario, load_demo, load_scenario, parse_scenario,
+from core.base import atomicio
+from core.plan.scenario import (Scenario, dump_scenario, load_demo, load_scenario, parse_scenario,
                            save_scenario)
-from core.workload import PromptSpec
+from core.plan.workload import PromptSpec
 
 
 def test_demo_loads_and_round_trips():

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from core.hardware import load_hardware, load_open_models
-from core.quant import QUANT_SCHEMES
-from core.selfhost import (MAX_BATCH, Deployment, SelfHostError, check_claim, estimate,
+from core.selfhost.hardware import load_hardware, load_open_models
+from core.selfhost.quant import QUANT_SCHEMES
+from core.selfhost.roofline import (MAX_BATCH, Deployment, SelfHostError, check_claim, estimate,
                            experts_touched, throughput_curve, tp_efficiency, usd_per_mtok)
 
 MODELS, _ = load_open_models()

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.breakeven import HOURS_PER_MONTH, break_even, monthly_selfhost_cost
-from core.hardware import load_hardware, load_open_models
-from core.selfhost import Deployment, SelfHostError, busy_seconds, estimate
+from core.selfhost.breakeven import HOURS_PER_MONTH, break_even, monthly_selfhost_cost
+from core.selfhost.hardware import load_hardware, load_open_models
+from core.selfhost.roofline import Deployment, SelfHostError, busy_seconds, estimate
 
 MODELS, _ = load_open_models()
 HARDWARE, _ = load_hardware()

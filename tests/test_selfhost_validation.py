@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.hardware import load_hardware, load_open_models
+from core.selfhost.hardware import load_hardware, load_open_models
 
 _BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench_selfhost.py"
 _spec = importlib.util.spec_from_file_location("bench_selfhost", _BENCH)

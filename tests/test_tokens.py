@@ -1,4 +1,4 @@
-"""core.tokens / core.vocab: exact counts against tiktoken, vocabulary integrity, estimates, chat framing, spans, files."""
+"""core.tokens.counting / core.tokens.vocab: exact counts against tiktoken, vocabulary integrity, estimates, chat framing, spans, files."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from core import vocab
-from core.tokens import (CHAT_OVERHEAD_SINGLE_USER, ESTIMATE_FAMILIES, MAX_FILE_BYTES, TextFileError,
+from core.tokens import vocab
+from core.tokens.counting import (CHAT_OVERHEAD_SINGLE_USER, ESTIMATE_FAMILIES, MAX_FILE_BYTES, TextFileError,
                          TokenCount, VocabularyError, chat_overhead_tokens, count_chat, count_exact,
                          count_exact_fast, count_tokens, decode_text_bytes, get_encoding, is_loaded,
                          load_encoding, preload, read_text_file, resolve_tokenizer, token_spans)
@@ -188,7 +188,7 @@ def test_preload_loads_in_background(saved_cache):
 
 
 def test_preload_counting_loads_tiktoken_only_without_the_accelerator(saved_cache, tiktoken_only):
-    from core.tokens import counting_ready, preload_counting
+    from core.tokens.counting import counting_ready, preload_counting
 
     vocab._reset_for_tests()
     preload_counting(("cl100k_base",)).join(timeout=30)
@@ -196,8 +196,8 @@ def test_preload_counting_loads_tiktoken_only_without_the_accelerator(saved_cach
 
 
 def test_preload_counting_leaves_the_accelerator_to_first_use(saved_cache):
-    from core import fastcount
-    from core.tokens import preload_counting
+    from core.tokens import fastcount
+    from core.tokens.counting import preload_counting
 
     assert fastcount.counter("o200k_base") is not None  # active: bpe-openai builds in ~50 ms when needed
     vocab._reset_for_tests()
@@ -369,8 +369,7 @@ def test_read_text_file_size_and_unreadable(tmp_path):
 
 
 def test_repeat_counts_of_one_text_are_remembered(monkeypatch):
-    import core.tokens as tokens
-
+    from core.tokens import counting as tokens
     text = mixed_text(50_000, seed=9)
     tokens.clear_count_cache()
     calls: list[str] = []
@@ -388,7 +387,7 @@ def test_repeat_counts_of_one_text_are_remembered(monkeypatch):
 
 
 def test_estimate_table_markdown_lists_every_family():
-    from core.tokens import estimate_table_markdown
+    from core.tokens.counting import estimate_table_markdown
 
     table = estimate_table_markdown()
     for family, spec in ESTIMATE_FAMILIES.items():

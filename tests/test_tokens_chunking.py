@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.chunking import (CUT, count_exact, count_pieces, cut_points, iter_split,
+from core.tokens.chunking import (CUT, count_exact, count_pieces, cut_points, iter_split,
                            split_text)
-from core.incremental import IncrementalCounter
+from core.tokens.incremental import IncrementalCounter
 from tests.test_tokens_reference import ENCODINGS, mixed_text, reference_encoding
 
 @pytest.fixture(autouse=True)
@@ -157,8 +157,7 @@ def test_incremental_identity_after_random_edits(name, chunk_chars, how, backend
 
 
 def test_update_text_recounts_only_the_changed_chunks():
-    import core.chunking as chunking
-
+    from core.tokens import chunking
     text = mixed_text(300_000, seed=12)
     counter = IncrementalCounter("o200k_base")
     counter.set_text(text)
@@ -215,9 +214,8 @@ def test_incremental_edge_cases():
 
 
 def test_one_character_edit_recounts_only_nearby_chunks(monkeypatch):
-    import core.chunking as chunking
-    import core.incremental as incremental
-
+    from core.tokens import chunking
+    from core.tokens import incremental
     text = mixed_text(300_000, seed=2)
     counter = IncrementalCounter("o200k_base")
     counter.set_text(text)

@@ -12,7 +12,7 @@ ENCODINGS = ("o200k_base", "cl100k_base")
 def reference_encoding(name: str):
     """The encoding exactly as tiktoken_ext.openai_public builds it, fed the bundled file.
 
-    Independent of core.vocab: tiktoken's own constructor, pattern, special tokens and loader
+    Independent of core.tokens.vocab: tiktoken's own constructor, pattern, special tokens and loader
     (load_tiktoken_bpe with its hash check); only the download URL is redirected to the file.
     """
     import tiktoken

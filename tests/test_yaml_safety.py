@@ -9,10 +9,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from core import scenario as scenario_module, yamlio
-from core.scenario import MAX_SCENARIO_BYTES, Scenario, dump_scenario, parse_scenario, scenario_from_data
-from core.workload import PromptSpec
-from core.yamlio import MAX_ALIASES, MAX_YAML_BYTES, MAX_YAML_NODES, parse_yaml
+from core.plan import scenario as scenario_module
+from core.base import yamlio
+from core.plan.scenario import MAX_SCENARIO_BYTES, Scenario, dump_scenario, parse_scenario, scenario_from_data
+from core.plan.workload import PromptSpec
+from core.base.yamlio import MAX_ALIASES, MAX_YAML_BYTES, MAX_YAML_NODES, parse_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted(p for folder in ("core", "gui", "tools", "bench") for p in (ROOT / folder).rglob("*.py")) + [ROOT / "main.py"]
@@ -20,7 +21,7 @@ PARSERS = pytest.mark.parametrize("pure_python", [False, True], ids=["libyaml", 
 
 
 def test_no_unsafe_yaml_or_unbounded_reads_in_the_sources():
-    """Only core/yamlio.py constructs YAML loaders, and it builds them on SafeConstructor."""
+    """Only core/base/yamlio.py constructs YAML loaders, and it builds them on SafeConstructor."""
     unsafe = re.compile(r"yaml\.(load|load_all|unsafe_load|full_load|full_load_all|parse|compose)\s*\(|"
                         r"(Full|Unsafe|Base)?Loader\b(?<!SafeLoader)|yaml\.safe_load")
     offenders = []
@@ -30,7 +31,7 @@ def test_no_unsafe_yaml_or_unbounded_reads_in_the_sources():
             code = line.split("#", 1)[0]
             if "yaml" in code and unsafe.search(code) and path.name != "yamlio.py":
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
-    assert offenders == [], "read YAML through core.yamlio.parse_yaml/read_yaml_file:\n" + "\n".join(offenders)
+    assert offenders == [], "read YAML through core.base.yamlio.parse_yaml/read_yaml_file:\n" + "\n".join(offenders)
 
 
 def test_the_loader_is_built_on_safe_constructor_only():
@@ -51,7 +52,8 @@ def test_every_yaml_import_site_is_known():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             if any(n == "yaml" or n.startswith("yaml.") for n in names):
                 importers.add(str(path.relative_to(ROOT)))
-    assert importers <= {"core/yamlio.py", "core/scenario_write.py", "core/calibration.py", "core/price_diff.py",
+    assert importers <= {"core/base/yamlio.py", "core/plan/scenario_write.py", "core/prices/calibration.py",
+                         "core/prices/files/accept.py",
                          "tools/make_demo_scenario.py"}, importers
 
 
@@ -83,7 +85,7 @@ def test_a_flat_list_with_too_many_values_is_refused(pure_python, monkeypatch):
 def test_size_limits_are_checked_before_parsing(tmp_path):
     big = tmp_path / "big.yaml"
     big.write_bytes(b"# " + b"x" * MAX_YAML_BYTES)
-    from core.catalog import load_catalog_file
+    from core.prices.catalog import load_catalog_file
 
     catalog, errors = load_catalog_file(big)
     assert len(catalog) == 0 and "larger than 5,000,000 bytes" in errors[0].reason
@@ -138,7 +140,7 @@ def test_any_prompt_text_round_trips_exactly(texts):
 
 @pytest.fixture
 def literal_for_all():
-    from core import scenario_write
+    from core.plan import scenario_write
 
     old = scenario_write.LITERAL_BLOCK_MIN_CHARS
     scenario_write.LITERAL_BLOCK_MIN_CHARS = 0  # every text takes the writer used for big prompts

@@ -56,7 +56,7 @@ class ChartTabs(QTabWidget):
             chart.show_message(f"No data: {text}")
 
     def show_breakeven(self, curve: Any) -> None:
-        """A core.breakeven.BreakEven, a BreakEvenCurve, an error string, or None."""
+        """A core.selfhost.breakeven.BreakEven, a BreakEvenCurve, an error string, or None."""
         self.breakeven.show_breakeven(curve)
 
     def current_chart(self) -> QWidget:

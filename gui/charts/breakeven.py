@@ -46,7 +46,7 @@ def _volume_grid(low: float, high: float, step_edges: Sequence[float] = ()) -> l
 
 def curve_from_break_even(be: Any, *, api_label: str = "API", selfhost_label: str = "Self-host",
                           decades: float = 1.5) -> BreakEvenCurve:
-    """Sample a core.breakeven.BreakEven over a log range around today's volume and the crossing."""
+    """Sample a core.selfhost.breakeven.BreakEven over a log range around today's volume and the crossing."""
     current = be.input_tokens_per_month + be.output_tokens_per_month
     marks = [v for v in (current, be.crossing_tokens_per_month, be.cheaper_above_tokens_per_month) if v]
     low = min(marks) / 10 ** decades
@@ -73,7 +73,7 @@ def _is_break_even(value: Any) -> bool:
 
 
 def as_curve(value: Any) -> BreakEvenCurve:
-    """Accept a BreakEvenCurve, a core.breakeven.BreakEven, or the controller's
+    """Accept a BreakEvenCurve, a core.selfhost.breakeven.BreakEven, or the controller's
     (SelfHostEstimate, BreakEven) pair, whose estimate names the self-hosted line."""
     if isinstance(value, BreakEvenCurve):
         return value

@@ -7,11 +7,11 @@ from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QRadioButton, QScrollArea, QVBoxLayout, QWidget)
 
-from core.catalog import Catalog
-from core.evaluate import PlanResult
-from core.levers import (BatchLever, CachingLever, DistillationLever, LEVER_TITLES, OutputTrimLever,
+from core.prices.catalog import Catalog
+from core.plan.evaluate import PlanResult
+from core.plan.levers import (BatchLever, CachingLever, DistillationLever, LEVER_TITLES, OutputTrimLever,
                          RoutingLever)
-from core.scenario import Scenario
+from core.plan.scenario import Scenario
 from gui import theme
 from gui.controller import ScenarioController
 from gui.panels.cards import money

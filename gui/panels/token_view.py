@@ -99,7 +99,7 @@ class TokenView(QWidget):
         if self._pending is None:
             return
         text, tokenizer = self._pending
-        from core import tokens
+        from core.tokens import counting as tokens
 
         name, family = tokens.resolve_tokenizer(tokenizer)
         encoding = family.proxy if family else name

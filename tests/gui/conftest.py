@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from core.catalog import load_catalog
-from core.scenario import load_demo
+from core.prices.catalog import load_catalog
+from core.plan.scenario import load_demo
 from gui.app import keep_none_alive
 
 keep_none_alive()  # before any Qt call: see gui.app.keep_none_alive (PySide6 6.12 + Python 3.11)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from core.scenario import Scenario, load_scenario
-from core.workload import PromptSpec
+from core.plan.scenario import Scenario, load_scenario
+from core.plan.workload import PromptSpec
 from gui.autosave import AUTOSAVE_ENV, Autosaver, interval_seconds, pid_alive, recovery_candidates
 
 ROOT = Path(__file__).parents[2]
@@ -102,8 +102,8 @@ def test_recovery_after_a_crash_in_another_process(qtbot, data_dir):
         sys.path.insert(0, {str(ROOT)!r})
         from PySide6.QtCore import QCoreApplication
         app = QCoreApplication([])
-        from core.scenario import Scenario
-        from core.workload import PromptSpec
+        from core.plan.scenario import Scenario
+        from core.plan.workload import PromptSpec
         from gui.autosave import Autosaver
         s = Scenario(name="Crashed plan", primary_model="gpt-5",
                      prompts=(PromptSpec("pasted", text={PASTED!r}),))

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QColor, QPalette
 
-from core.catalog import load_catalog_file
-from core.evaluate import count_scenario, evaluate
-from core.levers import BatchLever, CachingLever, Levers
-from core.scenario import Scenario
-from core.workload import PromptSpec, Workload
+from core.prices.catalog import load_catalog_file
+from core.plan.evaluate import count_scenario, evaluate
+from core.plan.levers import BatchLever, CachingLever, Levers
+from core.plan.scenario import Scenario
+from core.plan.workload import PromptSpec, Workload
 from gui.charts import TAB_NAMES, BreakEvenCurve, ChartTabs
 from gui.charts.style import MoneyAxis, chart_colors, money, money_short, tokens_short
 
@@ -203,9 +203,9 @@ def test_breakeven_curve_and_crossing(tabs):
 
 
 def test_breakeven_from_core_estimate_pair(tabs):
-    from core.breakeven import break_even
-    from core.hardware import load_hardware, load_open_models
-    from core.selfhost import Deployment, estimate
+    from core.selfhost.breakeven import break_even
+    from core.selfhost.hardware import load_hardware, load_open_models
+    from core.selfhost.roofline import Deployment, estimate
 
     est = estimate(Deployment("llama-3.1-70b", "h100", weight_quant="fp8", kv_dtype="fp8"),
                    load_open_models()[0], load_hardware()[0])

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from core.scenario import parse_scenario
+from core.plan.scenario import parse_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 

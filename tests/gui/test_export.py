@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from core.catalog import load_catalog_file
-from core.evaluate import count_scenario, evaluate
-from core.levers import CachingLever, Levers
-from core.projection import TOKEN_TYPES
-from core.scenario import Scenario
-from core.workload import PromptSpec, Workload
+from core.prices.catalog import load_catalog_file
+from core.plan.evaluate import count_scenario, evaluate
+from core.plan.levers import CachingLever, Levers
+from core.plan.projection import TOKEN_TYPES
+from core.plan.scenario import Scenario
+from core.plan.workload import PromptSpec, Workload
 from gui.charts import ChartTabs
 from gui.export import (atomic_write_bytes, chart_pngs, csv_text, export_csv, export_html, export_png,
                         png_bytes)

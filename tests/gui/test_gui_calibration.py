@@ -1,7 +1,7 @@
 """A billed count recorded for a model calibrates its estimates in the counts shown and in the plan."""
 from __future__ import annotations
 
-from core import calibration
+from core.prices import calibration
 
 
 def test_recorded_calibration_changes_counts_and_costs(window, qtbot):

@@ -21,7 +21,7 @@ class SlowCounter:
         self.threads: set[str] = set()
 
     def __call__(self, text: str, tokenizer: str):
-        from core.tokens import TokenCount
+        from core.tokens.counting import TokenCount
 
         self.calls.append((len(text), tokenizer))
         self.threads.add(threading.current_thread().name)

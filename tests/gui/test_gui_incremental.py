@@ -1,8 +1,8 @@
 """Editing a 10 MB prompt in the app: the editor holds a window of it, a keystroke edits the whole, and only the chunks around the edit are recounted."""
 from __future__ import annotations
 
-from core import chunking
-from core.largetext import LargeText
+from core.tokens import chunking
+from core.tokens.largetext import LargeText
 from tests.test_tokens_reference import reference_encoding
 
 BIG = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit. It's 2026: 12345 tokens! "
@@ -36,8 +36,7 @@ def test_one_character_edit_in_a_10_mb_prompt_is_recounted_incrementally(window,
         counted.append(sum(map(len, pieces)))
         return real(pieces, name, parallel)
 
-    import core.largetext as largetext
-
+    from core.tokens import largetext
     monkeypatch.setattr(largetext, "count_pieces", spy)
     cursor = panel.editor.textCursor()
     cursor.setPosition(1000)  # Qt counts UTF-16 units: the emoji before it take two

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from core.scenario import save_scenario
+from core.plan.scenario import save_scenario
 
 
 def test_window_opens_on_the_demo_with_a_result_drawn(window):
@@ -149,7 +149,7 @@ def test_new_scenario_starts_clean_with_one_empty_prompt(window, qtbot):
 def test_scenario_notes_are_edited_in_the_app_saved_and_undone(window, qtbot, monkeypatch, tmp_path):
     from PySide6.QtWidgets import QInputDialog
 
-    from core.scenario import load_scenario
+    from core.plan.scenario import load_scenario
 
     c = window.controller
     before = c.scenario.notes

@@ -136,7 +136,7 @@ def test_a_100_mb_paste_is_refused_with_a_message_and_changes_nothing(window, qt
 
 
 def test_a_10_mb_single_line_paste_is_counted_in_full_and_shown_as_a_preview(window, qtbot, dialogs):
-    from core.tokens import count_tokens
+    from core.tokens.counting import count_tokens
 
     c, panel = window.controller, window.prompts
     line = ('{"id": 1234, "name": "naïve café 😀", "tags": ["a", "b"], "ok": true}, ' * 150_000)[:10_000_000]
@@ -319,8 +319,8 @@ def test_a_failed_save_shows_a_dialog_keeps_the_file_and_the_unsaved_state(windo
                                                                             monkeypatch):
     import errno
 
-    from core import atomicio
-    from core.scenario import load_scenario
+    from core.base import atomicio
+    from core.plan.scenario import load_scenario
 
     c = window.controller
     (tmp_path / "plans").mkdir()

@@ -1,7 +1,7 @@
 """A large prompt in the editor: a window of it, moved with Earlier/Later, edited in place, undone."""
 from __future__ import annotations
 
-from core.largetext import LargeText
+from core.tokens.largetext import LargeText
 from gui.panels.prompt_window import WINDOW_CHARS
 
 LINE = "Line {:06d}: some prose, code() and 漢字 😀\n"

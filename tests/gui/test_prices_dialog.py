@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from core import calibration
-from core.catalog import load_catalog, load_catalog_file
+from core.prices import calibration
+from core.prices.catalog import load_catalog, load_catalog_file
 from gui.prices_dialog import FILTERS, PricesDialog
 
 MINI = Path(__file__).parents[1] / "fixtures" / "mini_catalog.yaml"

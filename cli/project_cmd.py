@@ -1,0 +1,158 @@
+"""`project` and `demo`: monthly table, budget verdict, savings waterfall and sensitivity."""
+from __future__ import annotations
+
+import csv
+import sys
+from decimal import Decimal
+
+from cli import CliError, emit_json
+from cli.common import exact, load_catalog_or_fail, print_table
+
+
+def add_parser(sub) -> None:
+    for name, help_text in (("project", "project monthly spend of a scenario file"),
+                            ("demo", "project the bundled demo scenario")):
+        p = sub.add_parser(name, help=help_text)
+        if name == "project":
+            p.add_argument("scenario", help="scenario YAML file")
+        p.add_argument("--csv", metavar="FILE", help="also write the monthly table as CSV")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.set_defaults(func=run)
+
+
+def _money(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value).quantize(Decimal('0.01')):,}"
+
+
+def _load(args):
+    from core.plan.scenario import demo_scenario_path, load_scenario
+
+    path = demo_scenario_path() if args.command == "demo" else args.scenario
+    scenario, errors = load_scenario(path)
+    if scenario is None:
+        raise CliError("; ".join(str(e) for e in errors[:3]) + (f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""))
+    return scenario
+
+
+def month_record(row) -> dict:
+    return {
+        "month": row.month.strftime("%Y-%m"), "days": row.days, "requests": exact(row.requests),
+        "cost": exact(row.cost), "budget": None if row.budget is None else exact(row.budget),
+        "over_budget": row.over_budget, "headroom": None if row.headroom is None else exact(row.headroom),
+        "by_token_type": {k: exact(v) for k, v in row.by_token_type.items()},
+        "by_model": {k: exact(v) for k, v in row.by_model.items()},
+    }
+
+
+def result_json(result) -> dict:
+    p = result.projection
+    breach = p.first_breach
+    return {
+        "scenario": result.scenario.name,
+        "primary_model": result.scenario.primary_model,
+        "months": [month_record(r) for r in p.months],
+        "total": exact(p.total),
+        "baseline_total": exact(result.baseline.total) if result.baseline.ok else None,
+        "budget_per_month": None if result.scenario.workload.budget_per_month is None
+        else exact(result.scenario.workload.budget_per_month),
+        "first_breach": breach.month.strftime("%Y-%m") if breach else None,
+        "min_headroom": None if p.min_headroom is None else exact(p.min_headroom),
+        "max_requests_per_day_within_budget": result.max_requests_per_day,
+        "waterfall": {
+            "baseline": exact(result.waterfall.baseline), "optimized": exact(result.waterfall.optimized),
+            "steps": [{"lever": s.lever, "title": s.title, "saving": exact(s.saving),
+                       "total_after": exact(s.total_after)} for s in result.waterfall.steps],
+        },
+        "sensitivity": [{"input": b.input, "low": exact(b.low_cost), "high": exact(b.high_cost),
+                         "base": exact(b.base_cost), "impact": exact(b.impact)} for b in result.sensitivity],
+        "comparisons": {mid: {"total": exact(c.total) if c.ok else None, "errors": list(c.errors),
+                              "months": [{"month": r.month.strftime("%Y-%m"), "cost": exact(r.cost)} for r in c.months]}
+                        for mid, c in result.comparisons.items()},
+        "token_counts": {f"{name} / {tok}": n for (name, tok), n in result.tokens.prompt_tokens.items()},
+        "shared_prefix_tokens": dict(result.tokens.prefix_tokens),
+        "warnings": list(p.warnings) + list(result.notes),
+        "errors": list(p.errors),
+    }
+
+
+def write_csv(path: str, result) -> None:
+    from core.plan.projection import TOKEN_TYPES
+
+    rows = result.projection.months
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["month", "days", "requests", "cost_usd", "budget_usd", "headroom_usd",
+                             *[f"{t}_usd" for t in TOKEN_TYPES]])
+            for r in rows:
+                writer.writerow([r.month.strftime("%Y-%m"), r.days, f"{r.requests:.0f}", exact(r.cost),
+                                 "" if r.budget is None else exact(r.budget),
+                                 "" if r.headroom is None else exact(r.headroom),
+                                 *[exact(r.by_token_type.get(t, 0)) for t in TOKEN_TYPES]])
+    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
+        raise CliError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def run(args) -> int:
+    from core.plan.evaluate import calibration_factors, count_scenario, evaluate
+
+    scenario = _load(args)
+    catalog = load_catalog_or_fail()
+    tokens = count_scenario(scenario, catalog)
+    result = evaluate(scenario, catalog, tokens, token_factors=calibration_factors())
+    if not result.projection.ok:
+        raise CliError("; ".join(result.projection.errors))
+    if args.csv:
+        write_csv(args.csv, result)
+    if args.json:
+        emit_json(result_json(result))
+        return 0
+    print_report(result)
+    return 0
+
+
+def print_report(result) -> None:
+    s, p = result.scenario, result.projection
+    print(f"{s.name} — primary model {s.primary_model}; {s.workload.requests_per_day:,} requests/day, "
+          f"growth {s.workload.growth_pct_per_month}%/month, {s.workload.horizon_months} months")
+    for (name, tok), n in sorted(result.tokens.prompt_tokens.items()):
+        exact = "exact" if result.tokens.exact.get(tok) else "estimate"
+        print(f"  prompt {name!r}: {n:,} tokens ({tok}, {exact})")
+    for tok, n in sorted(result.tokens.prefix_tokens.items()):
+        if n:
+            sizes = [v for (_name, t), v in result.tokens.prompt_tokens.items() if t == tok and v]
+            share = f", {n / max(sizes):.0%}–{n / min(sizes):.0%} of each prompt" if sizes else ""
+            print(f"  shared (cacheable) prefix: {n:,} tokens ({tok}{share})")
+    print()
+    budget = s.workload.budget_per_month
+    rows = [[r.month.strftime("%Y-%m"), f"{r.requests:,.0f}", _money(r.cost),
+             _money(r.headroom) if budget is not None else "", "OVER" if r.over_budget else ""] for r in p.months]
+    print_table(["month", "requests", "spend", "headroom", ""], rows, "lrrrl")
+    print(f"total over {len(p.months)} months: {_money(p.total)} (no levers: {_money(result.baseline.total)})")
+    if budget is not None:
+        breach = p.first_breach
+        verdict = (f"budget {_money(budget)}/month is BREACHED in {breach.month:%B %Y}" if breach
+                   else f"stays within the {_money(budget)}/month budget (lowest headroom {_money(p.min_headroom)})")
+        print(verdict)
+        if result.max_requests_per_day is not None:
+            print(f"largest traffic that stays within budget every month: {result.max_requests_per_day:,} requests/day")
+    print("\nsavings waterfall (whole horizon)")
+    w = result.waterfall
+    rows = [["baseline", "", _money(w.baseline)]]
+    rows += [[step.title, _money(step.saving) if step.saving >= 0 else f"-{_money(-step.saving)} (costs more)",
+              _money(step.total_after)] for step in w.steps]
+    rows.append(["optimized", f"{w.saving_pct:.1f}% saved", _money(w.optimized)])
+    print_table(["step", "saving", "total"], rows, "lrr")
+    if result.sensitivity:
+        print(f"\nsensitivity of month {len(p.months)} spend to ±20% on each input")
+        rows = [[b.input, _money(b.low_cost), _money(b.high_cost), _money(b.impact)] for b in result.sensitivity]
+        print_table(["input", "-20%", "+20%", "swing"], rows, "lrrr")
+    if result.comparisons:
+        print("\ncomparison (same traffic and levers)")
+        rows = [[mid, _money(c.total) if c.ok else "; ".join(c.errors)] for mid, c in result.comparisons.items()]
+        print_table(["model", "total"], rows, "lr")
+    for warning in list(p.warnings) + list(result.notes):
+        print(f"note: {warning}", file=sys.stderr)

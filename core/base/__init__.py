@@ -1,0 +1,1 @@
+"""Shared pieces every engine package uses: safe YAML, atomic writes, paths, numbers and problems."""

@@ -1,0 +1,126 @@
+"""Savings waterfall by lever and sensitivity (tornado) of month-N spend to ±20% on each input."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from core.prices.catalog import Catalog
+from core.plan.levers import API_LEVERS, LEVER_TITLES
+from core.plan.projection import PlanInputs, Projection, project
+
+ZERO, ONE = Decimal(0), Decimal(1)
+
+
+@dataclass(frozen=True, slots=True)
+class WaterfallStep:
+    lever: str
+    title: str
+    saving: Decimal  # over the whole horizon; negative when the lever costs more than it saves
+    total_after: Decimal
+
+
+@dataclass(frozen=True)
+class Waterfall:
+    baseline: Decimal
+    steps: tuple[WaterfallStep, ...]
+    optimized: Decimal
+    errors: tuple[str, ...] = ()
+
+    @property
+    def saving(self) -> Decimal:
+        return self.baseline - self.optimized
+
+    @property
+    def saving_pct(self) -> Decimal:
+        return ZERO if self.baseline == 0 else self.saving / self.baseline * 100
+
+
+def waterfall(catalog: Catalog, inputs: PlanInputs) -> Waterfall:
+    """Baseline → each enabled lever's marginal saving, in order → optimized total.
+
+    Each step is the difference of two projections, so the steps telescope: they sum exactly to
+    baseline − optimized.
+    """
+    enabled = tuple(name for name in API_LEVERS if getattr(inputs.levers, name).enabled)
+    base = project(catalog, replace(inputs, levers=inputs.levers.only(())))
+    if not base.ok:
+        return Waterfall(ZERO, (), ZERO, base.errors)
+    previous = base.total
+    steps = []
+    for i, name in enumerate(enabled):
+        result = project(catalog, replace(inputs, levers=inputs.levers.only(enabled[: i + 1])))
+        if not result.ok:
+            return Waterfall(base.total, tuple(steps), previous, result.errors)
+        steps.append(WaterfallStep(name, LEVER_TITLES[name], previous - result.total, result.total))
+        previous = result.total
+    return Waterfall(base.total, tuple(steps), previous)
+
+
+@dataclass(frozen=True, slots=True)
+class SensitivityBar:
+    input: str
+    low_cost: Decimal   # month-N spend with the input at −20%
+    high_cost: Decimal  # month-N spend with the input at +20%
+    base_cost: Decimal
+
+    @property
+    def impact(self) -> Decimal:
+        return abs(self.high_cost - self.low_cost)
+
+
+def _vary(inputs: PlanInputs, name: str, factor: Decimal) -> PlanInputs | None:
+    """The inputs with one quantity scaled by `factor`, or None when it does not apply."""
+    wl, lv = inputs.workload, inputs.levers
+    p = inputs.perturbation
+    if name == "requests/day":
+        prompts = tuple(replace(q, requests_per_day=None if q.requests_per_day is None
+                                else q.requests_per_day * factor) for q in inputs.prompts)
+        return replace(inputs, prompts=prompts, workload=replace(wl, requests_per_day=wl.requests_per_day * factor))
+    if name == "growth %/month":
+        return replace(inputs, workload=replace(wl, growth_pct_per_month=wl.growth_pct_per_month * factor))
+    if name == "prompt tokens":
+        return replace(inputs, perturbation=replace(p, input_tokens=p.input_tokens * factor))
+    if name == "output tokens":
+        return replace(inputs, perturbation=replace(p, output_tokens=p.output_tokens * factor))
+    if name == "input price":
+        return replace(inputs, perturbation=replace(p, input_price=p.input_price * factor))
+    if name == "output price":
+        return replace(inputs, perturbation=replace(p, output_price=p.output_price * factor))
+    share_levers = {"cache hit rate": ("caching", "hit_rate"), "batch share": ("batch", "share"),
+                    "routed share": ("routing", "share"), "distilled share": ("distillation", "share")}
+    lever_name, attr = share_levers[name]
+    lever = getattr(lv, lever_name)
+    if not lever.enabled:
+        return None
+    value = min(getattr(lever, attr) * factor, ONE)
+    return replace(inputs, levers=replace(lv, **{lever_name: replace(lever, **{attr: value})}))
+
+
+SENSITIVITY_INPUTS = ("requests/day", "growth %/month", "prompt tokens", "output tokens", "input price",
+                      "output price", "cache hit rate", "batch share", "routed share", "distilled share")
+
+
+def sensitivity(catalog: Catalog, inputs: PlanInputs, month_index: int | None = None,
+                delta: Decimal = Decimal("0.2")) -> tuple[SensitivityBar, ...]:
+    """Month-N spend at ±delta on each input, sorted by impact (largest first).
+
+    Prices are varied for every model in the plan together. Shares are capped at 100%.
+    """
+    base = project(catalog, inputs)
+    if not base.ok:
+        return ()
+    n = len(base.months) - 1 if month_index is None else month_index
+
+    def month_cost(result: Projection) -> Decimal | None:
+        return result.months[n].cost if result.ok else None
+
+    bars = []
+    for name in SENSITIVITY_INPUTS:
+        low_in, high_in = _vary(inputs, name, ONE - delta), _vary(inputs, name, ONE + delta)
+        if low_in is None or high_in is None:
+            continue
+        low, high = month_cost(project(catalog, low_in)), month_cost(project(catalog, high_in))
+        if low is None or high is None:
+            continue
+        bars.append(SensitivityBar(name, low, high, base.months[n].cost))
+    return tuple(sorted(bars, key=lambda b: b.impact, reverse=True))

@@ -1,0 +1,289 @@
+"""A whole plan (prompts, models, levers, workload, budget) as one frozen value, and loading it from YAML (writing: core.plan.scenario_write)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from core.base.atomicio import atomic_write_text  # re-exported: callers save through here
+from core.plan.levers import (BatchLever, CachingLever, DistillationLever, Levers, OutputTrimLever,
+                         RoutingLever, SelfHostLever)
+from core.plan.workload import MAX_HORIZON_MONTHS, PromptSpec, TokenTable, Workload
+from core.base.yamlio import (FieldError, LineDict, LoadError, parse_yaml, read_limited, to_date, to_decimal,
+                         to_int, to_str)
+
+SCHEMA_VERSION = 1
+NOTES_MAX_CHARS = 100_000
+MAX_PROMPT_CHARS = 20_000_000  # ~5M tokens: above every context window; pastes and files beyond are refused
+# Scenario files carry whole prompts, so they may be far larger than catalogs; the YAML node limit
+# (core.base.yamlio.MAX_YAML_NODES) still bounds their structure. Astral characters (emoji) are written
+# as 10-character escapes, hence the headroom over MAX_PROMPT_CHARS.
+MAX_SCENARIO_BYTES = 256_000_000
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str = "Untitled plan"
+    prompts: tuple[PromptSpec, ...] = ()
+    primary_model: str = "gpt-5"
+    comparison_models: tuple[str, ...] = ()
+    levers: Levers = field(default_factory=Levers)
+    workload: Workload = field(default_factory=Workload)
+    notes: str = ""
+
+    def with_(self, **changes: Any) -> "Scenario":
+        return replace(self, **changes)
+
+    def model_ids(self) -> tuple[str, ...]:
+        """Every catalog model the plan touches (primary, comparisons, routed, student)."""
+        ids = [self.primary_model, *self.comparison_models]
+        if self.levers.routing.enabled and self.levers.routing.model_id:
+            ids.append(self.levers.routing.model_id)
+        if self.levers.distillation.enabled and self.levers.distillation.student_model_id:
+            ids.append(self.levers.distillation.student_model_id)
+        return tuple(dict.fromkeys(ids))
+
+    def plan_inputs(self, tokens: TokenTable, primary: str | None = None, token_factors=None):
+        from core.plan.projection import PlanInputs
+
+        return PlanInputs(self.prompts, primary or self.primary_model, self.levers, self.workload, tokens,
+                          token_factors=dict(token_factors or {}))
+
+
+# --- reading --------------------------------------------------------------------------------
+
+_LEVER_FIELDS: dict[str, tuple[type, dict[str, str]]] = {
+    # yaml key -> (dataclass, {yaml field: kind})
+    "caching": (CachingLever, {"enabled": "bool", "hit_rate": "fraction", "ttl": "ttl", "prefix_share": "fraction?"}),
+    "batch": (BatchLever, {"enabled": "bool", "share": "fraction"}),
+    "routing": (RoutingLever, {"enabled": "bool", "model_id": "str", "share": "fraction", "cascade": "bool",
+                               "escalation_rate": "fraction"}),
+    "distillation": (DistillationLever, {"enabled": "bool", "student_model_id": "str", "share": "fraction",
+                                         "training_tokens": "int", "training_cost": "money?"}),
+    "output_trim": (OutputTrimLever, {"enabled": "bool", "cap_tokens": "int?", "reduce_pct": "pct"}),
+    "selfhost": (SelfHostLever, {"enabled": "bool", "open_model": "str", "accelerator": "str", "n_gpus": "int?",
+                                 "weight_quant": "str", "kv_dtype": "str", "utilization": "fraction",
+                                 "usd_per_gpu_hour": "money?", "peak_concurrency": "int"}),
+}
+
+
+def _convert(kind: str, value: Any) -> Any:
+    optional = kind.endswith("?")
+    kind = kind.rstrip("?")
+    if value is None:
+        if optional:
+            return None
+        raise FieldError("a value is required")
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise FieldError(f"expected true or false, got {value!r}")
+        return value
+    if kind == "str":
+        return to_str(value, max_len=200)
+    if kind == "int":
+        return to_int(value, minimum=0, maximum=10**13)
+    if kind == "fraction":
+        result = to_decimal(value, maximum=Decimal(10) ** 6)
+        if result > 1:
+            raise FieldError(f"must be between 0 and 1 (a share), got {value!r}")
+        return result
+    if kind == "pct":
+        return to_decimal(value, maximum=Decimal(100))
+    if kind == "money":
+        return to_decimal(value, maximum=Decimal(10) ** 12)
+    if kind == "ttl":
+        if value not in ("5m", "1h"):
+            raise FieldError(f"expected 5m or 1h, got {value!r}")
+        return value
+    raise AssertionError(kind)
+
+
+class _Reader:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.errors: list[LoadError] = []
+
+    def err(self, mapping: Any, key: Any, field_name: str, reason: str) -> None:
+        line = mapping.line_of(key) if isinstance(mapping, LineDict) else None
+        self.errors.append(LoadError(self.file, line, field_name, reason))
+
+    def mapping(self, value: Any, where: str, parent: Any, key: Any) -> LineDict | None:
+        if value is None:
+            return LineDict()
+        if not isinstance(value, dict):
+            self.err(parent, key, where, "expected a mapping")
+            return None
+        return value if isinstance(value, LineDict) else LineDict(value)
+
+    def unknown(self, data: LineDict, allowed: set[str], where: str) -> None:
+        for key in data:
+            if key not in allowed:
+                self.err(data, key, f"{where}.{key}" if where else str(key),
+                         f"unknown key (expected one of: {', '.join(sorted(allowed))})")
+
+    def field(self, data: LineDict, key: str, where: str, conv, default: Any) -> Any:
+        if key not in data:
+            return default
+        try:
+            return conv(data[key])
+        except FieldError as exc:
+            self.err(data, key, f"{where}.{key}" if where else key, str(exc))
+            return default
+
+
+def _workload(r: _Reader, data: LineDict) -> Workload:
+    w = Workload()
+    allowed = {"requests_per_day", "growth_pct_per_month", "horizon_months", "start_month", "budget_per_month"}
+    r.unknown(data, allowed, "workload")
+
+    def month(value: Any) -> date:
+        if isinstance(value, str) and len(value.strip()) == 7:
+            value = value.strip() + "-01"
+        return to_date(value).replace(day=1)
+
+    return Workload(
+        requests_per_day=r.field(data, "requests_per_day", "workload",
+                                 lambda v: to_decimal(v, maximum=Decimal(10) ** 10), w.requests_per_day),
+        growth_pct_per_month=r.field(data, "growth_pct_per_month", "workload",
+                                     lambda v: _growth(v), w.growth_pct_per_month),
+        horizon_months=r.field(data, "horizon_months", "workload",
+                               lambda v: to_int(v, minimum=1, maximum=MAX_HORIZON_MONTHS), w.horizon_months),
+        start_month=r.field(data, "start_month", "workload", month, w.start_month),
+        budget_per_month=r.field(data, "budget_per_month", "workload",
+                                 lambda v: None if v is None else to_decimal(v, maximum=Decimal(10) ** 12),
+                                 None),
+    )
+
+
+def _growth(value: Any) -> Decimal:
+    result = to_decimal(value, maximum=Decimal(1000), allow_negative=True)
+    if result <= -100:
+        raise FieldError("growth must be above -100%")
+    return result
+
+
+def _prompt(r: _Reader, data: Any, index: int, parent: Any) -> PromptSpec | None:
+    where = f"prompts[{index}]"
+    data = r.mapping(data, where, parent, "prompts")
+    if data is None:
+        return None
+    allowed = {"name", "text", "tokens", "share", "requests_per_day", "output_tokens", "reasoning_tokens"}
+    r.unknown(data, allowed, where)
+    before = len(r.errors)
+    name = r.field(data, "name", where, lambda v: to_str(v, max_len=200), f"Prompt {index + 1}")
+    text = r.field(data, "text", where, lambda v: to_str(v, max_len=MAX_PROMPT_CHARS), "")
+    own_rpd = r.field(data, "requests_per_day", where, lambda v: to_decimal(v, maximum=Decimal(10) ** 10), None)
+    prompt = PromptSpec(
+        name=name, text=text,
+        fixed_tokens=r.field(data, "tokens", where, lambda v: to_int(v, maximum=100_000_000), None),
+        share=None if own_rpd is not None else r.field(data, "share", where,
+                                                        lambda v: to_decimal(v, maximum=Decimal(10) ** 6), Decimal(1)),
+        requests_per_day=own_rpd,
+        output_tokens=r.field(data, "output_tokens", where, lambda v: to_int(v, maximum=10_000_000), 0),
+        reasoning_tokens=r.field(data, "reasoning_tokens", where, lambda v: to_int(v, maximum=10_000_000), 0),
+    )
+    return prompt if len(r.errors) == before else None
+
+
+def _levers(r: _Reader, data: LineDict) -> Levers:
+    r.unknown(data, set(_LEVER_FIELDS), "levers")
+    built = {}
+    for name, (cls, fields) in _LEVER_FIELDS.items():
+        block = r.mapping(data.get(name), f"levers.{name}", data, name)
+        if block is None:
+            continue
+        r.unknown(block, set(fields), f"levers.{name}")
+        default = cls()
+        kwargs = {}
+        for key, kind in fields.items():
+            kwargs[key] = r.field(block, key, f"levers.{name}", lambda v, k=kind: _convert(k, v),
+                                  getattr(default, key))
+        built[name] = cls(**kwargs)
+    return Levers(**built)
+
+
+def scenario_from_data(data: Any, file: str) -> tuple[Scenario | None, list[LoadError]]:
+    r = _Reader(file)
+    if not isinstance(data, dict):
+        return None, [LoadError(file, None, "", "a scenario file must be a YAML mapping")]
+    data = data if isinstance(data, LineDict) else LineDict(data)
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        r.err(data, "schema_version", "schema_version",
+              f"expected schema_version: {SCHEMA_VERSION}, got {version!r}")
+        return None, r.errors
+    allowed = {"schema_version", "name", "notes", "primary_model", "comparison_models", "workload",
+               "prompts", "levers"}
+    r.unknown(data, allowed, "")
+    name = r.field(data, "name", "", lambda v: to_str(v, max_len=200), "Untitled plan")
+    notes = r.field(data, "notes", "", lambda v: to_str(v, max_len=NOTES_MAX_CHARS), "")
+    primary = r.field(data, "primary_model", "", lambda v: to_str(v, max_len=80), "")
+    if not primary:
+        r.err(data, "primary_model", "primary_model", "required: the model this plan is priced on")
+    comparisons = data.get("comparison_models") or []
+    if not isinstance(comparisons, list) or not all(isinstance(c, str) for c in comparisons):
+        r.err(data, "comparison_models", "comparison_models", "expected a list of model ids")
+        comparisons = []
+    workload_data = r.mapping(data.get("workload"), "workload", data, "workload")
+    workload = _workload(r, workload_data) if workload_data is not None else Workload()
+    raw_prompts = data.get("prompts") or []
+    prompts: list[PromptSpec] = []
+    if not isinstance(raw_prompts, list):
+        r.err(data, "prompts", "prompts", "expected a list of prompts")
+    else:
+        for i, raw in enumerate(raw_prompts):
+            prompt = _prompt(r, raw, i, data)
+            if prompt is not None:
+                prompts.append(prompt)
+    names = [p.name for p in prompts]
+    if len(set(names)) != len(names):
+        r.err(data, "prompts", "prompts", "prompt names must be unique")
+    lever_data = r.mapping(data.get("levers"), "levers", data, "levers")
+    levers = _levers(r, lever_data) if lever_data is not None else Levers()
+    if r.errors:
+        return None, r.errors
+    scenario = Scenario(name=name, prompts=tuple(prompts), primary_model=primary,
+                        comparison_models=tuple(comparisons), levers=levers, workload=workload, notes=notes)
+    return scenario, []
+
+
+def parse_scenario(text: str | bytes, file: str) -> tuple[Scenario | None, list[LoadError]]:
+    data, errors = parse_yaml(text, file, max_bytes=MAX_SCENARIO_BYTES)
+    if errors:
+        return None, errors
+    return scenario_from_data(data, file)
+
+
+def load_scenario(path: Path | str) -> tuple[Scenario | None, list[LoadError]]:
+    raw, errors = read_limited(path, MAX_SCENARIO_BYTES)  # an oversized file is never read whole
+    if raw is None:
+        return None, errors
+    return parse_scenario(raw, str(path))
+
+
+def demo_scenario_path() -> Path:
+    from resources import resource_path
+
+    return resource_path("demo_scenario.yaml")
+
+
+def load_demo() -> Scenario:
+    scenario, errors = load_scenario(demo_scenario_path())
+    if scenario is None:  # a broken bundled file is a packaging bug, not user input
+        raise RuntimeError("; ".join(map(str, errors)))
+    return scenario
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+# Writing lives in its own module; these names (and atomic_write_text) stay importable from here.
+from core.plan.scenario_write import (LITERAL_BLOCK_MIN_CHARS, dump_scenario, dump_scenario_parts,  # noqa: E402
+                                 save_scenario, scenario_to_data)
+
+__all__ = ["Scenario", "SCHEMA_VERSION", "NOTES_MAX_CHARS", "MAX_PROMPT_CHARS", "MAX_SCENARIO_BYTES",
+           "scenario_from_data", "parse_scenario", "load_scenario", "demo_scenario_path", "load_demo",
+           "LITERAL_BLOCK_MIN_CHARS", "dump_scenario", "dump_scenario_parts", "save_scenario",
+           "scenario_to_data", "atomic_write_text"]

@@ -1,0 +1,1 @@
+"""Prices: the model catalog, the price of one request under each provider rule, staleness, calibration."""

@@ -1,0 +1,425 @@
+"""The model catalog: Model records loaded from resources/models.yaml plus the user's override file."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from core.base.paths import app_data_dir, bundled_catalog_path, user_catalog_path  # noqa: F401 (re-exported)
+from core.base.yamlio import (MAX_PRICE_PER_MTOK, FieldError, LineDict, LoadError, parse_yaml,
+                         read_limited, read_yaml_file, to_date, to_decimal, to_int, to_str)
+
+SCHEMA_VERSION = 1
+RATE_KEYS = ("input", "cached_input", "cache_write_5m", "cache_write_1h", "output")
+EXACT_TOKENIZERS = ("o200k_base", "cl100k_base")
+ESTIMATE_FAMILIES = ("anthropic", "gemini", "llama", "mistral", "deepseek", "qwen", "xai", "other")
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+_MODEL_KEYS = {
+    "id", "provider", "name", "tokenizer", "context_window", "max_output", "prices",
+    "long_context", "batch_multiplier", "batch_caching", "priority_multiplier",
+    "min_cache_prefix", "fine_tune_training_per_mtok", "open_model", "changes", "source",
+    "checked", "notes",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    """USD per 1M tokens for each token type; None means the provider publishes no price."""
+
+    input_per_mtok: Decimal | None = None
+    cached_input_per_mtok: Decimal | None = None
+    cache_write_5m_per_mtok: Decimal | None = None
+    cache_write_1h_per_mtok: Decimal | None = None
+    output_per_mtok: Decimal | None = None
+
+    def get(self, key: str) -> Decimal | None:
+        return getattr(self, f"{key}_per_mtok")
+
+    def overlay(self, changes: Mapping[str, Decimal | None]) -> "Rates":
+        return replace(self, **{f"{k}_per_mtok": v for k, v in changes.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class LongContextTier:
+    """Whole-request tier: once the prompt crosses the threshold every token moves to these rates."""
+
+    threshold_tokens: int
+    rates: Rates
+    inclusive: bool = False  # True: the tier starts AT the threshold (xAI), else above it
+
+    def applies(self, prompt_tokens: int) -> bool:
+        if self.inclusive:
+            return prompt_tokens >= self.threshold_tokens
+        return prompt_tokens > self.threshold_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class PricePeriod:
+    """The prices in force from `effective` (None: since the start) until the next period."""
+
+    effective: date | None
+    rates: Rates
+    long_context: LongContextTier | None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    id: str
+    provider: str
+    name: str
+    tokenizer: str
+    periods: tuple[PricePeriod, ...]
+    source: str
+    checked: date
+    context_window: int | None = None
+    max_output: int | None = None
+    batch_multiplier: Decimal | None = None
+    batch_caching: bool = True
+    priority_multiplier: Decimal | None = None
+    min_cache_prefix: int | None = None
+    fine_tune_training_per_mtok: Decimal | None = None
+    open_model: str | None = None
+    notes: str = ""
+    origin: str = "bundled"  # "bundled" or "user"
+
+    def period_on(self, day: date | None = None) -> PricePeriod:
+        """The price period in force on `day` (today when None)."""
+        day = day or date.today()
+        chosen = self.periods[0]
+        for period in self.periods[1:]:
+            if period.effective is not None and period.effective <= day:
+                chosen = period
+        return chosen
+
+    def rates_on(self, day: date | None = None) -> Rates:
+        return self.period_on(day).rates
+
+    @property
+    def exact_tokens(self) -> bool:
+        return self.tokenizer in EXACT_TOKENIZERS
+
+    def price_age_days(self, today: date | None = None) -> int:
+        return ((today or date.today()) - self.checked).days
+
+    def change_dates(self) -> tuple[date, ...]:
+        return tuple(p.effective for p in self.periods if p.effective is not None)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """An immutable id → Model mapping in file order."""
+
+    models: Mapping[str, Model] = field(default_factory=dict)
+
+    def get(self, model_id: str) -> Model | None:
+        return self.models.get(model_id)
+
+    def __contains__(self, model_id: object) -> bool:
+        return model_id in self.models
+
+    def __iter__(self) -> Iterator[Model]:
+        return iter(self.models.values())
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    def providers(self) -> tuple[str, ...]:
+        return tuple(sorted({m.provider for m in self}))
+
+    def oldest_check(self) -> date | None:
+        return min((m.checked for m in self), default=None)
+
+    def newest_check(self) -> date | None:
+        return max((m.checked for m in self), default=None)
+
+    def merged(self, overrides: "Catalog") -> "Catalog":
+        """Override entries replace bundled ones with the same id; new ids are added."""
+        models = dict(self.models)
+        models.update(overrides.models)
+        return Catalog(models)
+
+
+class UnknownModel(LookupError):
+    """A model id that is in neither the bundled catalog nor the user's overrides."""
+
+    def __init__(self, model_id: str, catalog: Catalog | None = None) -> None:
+        hint = ""
+        if catalog is not None:
+            close = [m.id for m in catalog if model_id.lower() in m.id][:5]
+            if close:
+                hint = f" (did you mean: {', '.join(close)}?)"
+        super().__init__(f"unknown model {model_id!r}: not in the catalog{hint}")
+        self.model_id = model_id
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def _rates(raw: Any, file: str, where: str, line: int | None,
+           errors: list[LoadError]) -> dict[str, Decimal | None] | None:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        errors.append(LoadError(file, line, where, "expected a mapping of prices"))
+        return None
+    out: dict[str, Decimal | None] = {}
+    for key, value in raw.items():
+        key_line = raw.line_of(key) if isinstance(raw, LineDict) else line
+        if key not in RATE_KEYS:
+            errors.append(LoadError(file, key_line, f"{where}.{key}",
+                                    f"unknown price key (expected one of {', '.join(RATE_KEYS)})"))
+            return None
+        if value is None:
+            out[key] = None
+            continue
+        try:
+            out[key] = to_decimal(value, maximum=MAX_PRICE_PER_MTOK)
+        except FieldError as exc:
+            errors.append(LoadError(file, key_line, f"{where}.{key}", str(exc)))
+            return None
+    return out
+
+
+def _tier(raw: Any, base: Rates | None, file: str, where: str, line: int | None,
+          errors: list[LoadError]) -> LongContextTier | None | bool:
+    """Parse a long_context block; returns False on error, None for 'no tier'."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        errors.append(LoadError(file, line, where, "expected a mapping with threshold and prices"))
+        return False
+    unknown = set(raw) - {"threshold", "inclusive", "prices"}
+    if unknown:
+        errors.append(LoadError(file, raw.line_of(sorted(map(str, unknown))[0]), where,
+                                f"unknown key(s): {', '.join(sorted(map(str, unknown)))}"))
+        return False
+    try:
+        threshold = to_int(raw.get("threshold"), minimum=1, maximum=100_000_000)
+    except FieldError as exc:
+        errors.append(LoadError(file, raw.line_of("threshold"), f"{where}.threshold", str(exc)))
+        return False
+    inclusive = raw.get("inclusive", False)
+    if not isinstance(inclusive, bool):
+        errors.append(LoadError(file, raw.line_of("inclusive"), f"{where}.inclusive",
+                                "expected true or false"))
+        return False
+    prices = _rates(raw.get("prices"), file, f"{where}.prices", raw.line_of("prices"), errors)
+    if prices is None:
+        return False
+    if not prices:
+        errors.append(LoadError(file, raw.line_of("prices"), f"{where}.prices",
+                                "a long-context tier needs its prices"))
+        return False
+    return LongContextTier(threshold, Rates().overlay(prices), inclusive)
+
+
+def _optional(entry: LineDict, key: str, file: str, mid: str, errors: list[LoadError], conv):
+    if key not in entry or entry[key] is None:
+        return None
+    try:
+        return conv(entry[key])
+    except FieldError as exc:
+        errors.append(LoadError(file, entry.line_of(key), f"{mid}.{key}", str(exc)))
+        raise
+
+
+def parse_model(entry: Any, file: str, origin: str = "bundled") -> tuple[Model | None, list[LoadError]]:
+    """One catalog entry → (Model, []) or (None, errors naming file, line and field)."""
+    errors: list[LoadError] = []
+    if not isinstance(entry, dict):
+        return None, [LoadError(file, None, "models[]", "each model must be a mapping")]
+    if not isinstance(entry, LineDict):
+        entry = _as_linedict(entry)
+    line = entry.line
+    raw_id = entry.get("id")
+    if not isinstance(raw_id, str) or not _ID_RE.match(raw_id):
+        return None, [LoadError(file, entry.line_of("id"), "id",
+                                f"model id must be a lowercase slug like 'gpt-5', got {raw_id!r}")]
+    mid = raw_id
+    unknown = sorted(str(k) for k in set(entry) - _MODEL_KEYS)
+    if unknown:
+        errors.append(LoadError(file, entry.line_of(unknown[0]), f"{mid}.{unknown[0]}",
+                                f"unknown field (known: {', '.join(sorted(_MODEL_KEYS))})"))
+        return None, errors
+    for required in ("provider", "name", "tokenizer", "prices", "source", "checked"):
+        if entry.get(required) in (None, ""):
+            errors.append(LoadError(file, entry.line_of(required) or line, f"{mid}.{required}",
+                                    "required field is missing"))
+    if errors:
+        return None, errors
+    tokenizer = str(entry["tokenizer"])
+    family = tokenizer.removeprefix("estimate:")
+    if tokenizer not in EXACT_TOKENIZERS and not (tokenizer.startswith("estimate:")
+                                                  and family in ESTIMATE_FAMILIES):
+        errors.append(LoadError(file, entry.line_of("tokenizer"), f"{mid}.tokenizer",
+                                f"unknown tokenizer {tokenizer!r} (use o200k_base, cl100k_base or "
+                                f"estimate:<{'|'.join(ESTIMATE_FAMILIES)}>)"))
+        return None, errors
+    try:
+        provider = to_str(entry["provider"], max_len=40).strip().lower()
+        name = to_str(entry["name"], max_len=200)
+        source = to_str(entry["source"], max_len=2000)
+        notes = to_str(entry.get("notes") or "", max_len=4000)
+        checked = to_date(entry["checked"])
+    except FieldError as exc:
+        errors.append(LoadError(file, line, mid, str(exc)))
+        return None, errors
+    try:
+        context_window = _optional(entry, "context_window", file, mid, errors,
+                                   lambda v: to_int(v, minimum=1, maximum=100_000_000))
+        max_output = _optional(entry, "max_output", file, mid, errors,
+                               lambda v: to_int(v, minimum=1, maximum=100_000_000))
+        min_prefix = _optional(entry, "min_cache_prefix", file, mid, errors,
+                               lambda v: to_int(v, minimum=0, maximum=10_000_000))
+        batch_mult = _optional(entry, "batch_multiplier", file, mid, errors,
+                               lambda v: to_decimal(v, maximum=Decimal(10)))
+        prio_mult = _optional(entry, "priority_multiplier", file, mid, errors,
+                              lambda v: to_decimal(v, maximum=Decimal(100)))
+        fine_tune = _optional(entry, "fine_tune_training_per_mtok", file, mid, errors,
+                              lambda v: to_decimal(v, maximum=MAX_PRICE_PER_MTOK))
+        open_model = _optional(entry, "open_model", file, mid, errors,
+                               lambda v: to_str(v, max_len=80))
+    except FieldError:
+        return None, errors
+    batch_caching = entry.get("batch_caching", True)
+    if not isinstance(batch_caching, bool):
+        errors.append(LoadError(file, entry.line_of("batch_caching"), f"{mid}.batch_caching",
+                                "expected true or false"))
+        return None, errors
+
+    base = _rates(entry["prices"], file, f"{mid}.prices", entry.line_of("prices"), errors)
+    if base is None:
+        return None, errors
+    rates = Rates().overlay(base)
+    if rates.input_per_mtok is None or rates.output_per_mtok is None:
+        errors.append(LoadError(file, entry.line_of("prices"), f"{mid}.prices",
+                                "input and output prices are required"))
+        return None, errors
+    tier = _tier(entry.get("long_context"), rates, file, f"{mid}.long_context",
+                 entry.line_of("long_context"), errors)
+    if tier is False:
+        return None, errors
+    periods = [PricePeriod(None, rates, tier)]
+    changes = entry.get("changes") or []
+    if not isinstance(changes, list):
+        errors.append(LoadError(file, entry.line_of("changes"), f"{mid}.changes",
+                                "expected a list of dated changes"))
+        return None, errors
+    for index, change in enumerate(changes):
+        where = f"{mid}.changes[{index}]"
+        cline = change.line if isinstance(change, LineDict) else entry.line_of("changes")
+        if not isinstance(change, dict):
+            errors.append(LoadError(file, cline, where, "expected a mapping with effective and prices"))
+            return None, errors
+        bad = set(change) - {"effective", "prices", "long_context", "note"}
+        if bad:
+            errors.append(LoadError(file, cline, where, f"unknown key(s): {', '.join(sorted(map(str, bad)))}"))
+            return None, errors
+        try:
+            effective = to_date(change.get("effective"))
+        except FieldError as exc:
+            errors.append(LoadError(file, cline, f"{where}.effective", str(exc)))
+            return None, errors
+        previous = periods[-1]
+        if previous.effective is not None and effective <= previous.effective:
+            errors.append(LoadError(file, cline, f"{where}.effective",
+                                    "changes must be in increasing date order"))
+            return None, errors
+        delta = _rates(change.get("prices"), file, f"{where}.prices", cline, errors)
+        if delta is None:
+            return None, errors
+        new_tier: LongContextTier | None | bool = previous.long_context
+        if "long_context" in change:
+            new_tier = _tier(change["long_context"], None, file, f"{where}.long_context", cline, errors)
+            if new_tier is False:
+                return None, errors
+        note = str(change.get("note") or "")
+        periods.append(PricePeriod(effective, previous.rates.overlay(delta), new_tier, note))
+    model = Model(
+        id=mid, provider=provider, name=name, tokenizer=tokenizer, periods=tuple(periods),
+        source=source, checked=checked, context_window=context_window, max_output=max_output,
+        batch_multiplier=batch_mult, batch_caching=batch_caching, priority_multiplier=prio_mult,
+        min_cache_prefix=min_prefix, fine_tune_training_per_mtok=fine_tune, open_model=open_model,
+        notes=notes, origin=origin,
+    )
+    return model, errors
+
+
+def _as_linedict(value: dict) -> LineDict:
+    result = LineDict(value)
+    result.key_lines = {}
+    return result
+
+
+def parse_catalog(text: str | bytes, file: str, origin: str = "bundled") -> tuple[Catalog, list[LoadError]]:
+    """Parse catalog YAML text. Bad entries are reported and skipped; good ones load."""
+    data, errors = parse_yaml(text, file)
+    if errors:
+        return Catalog({}), errors
+    if data is None:
+        return Catalog({}), [LoadError(file, None, "", "the file is empty")]
+    if not isinstance(data, dict) or "models" not in data:
+        return Catalog({}), [LoadError(file, getattr(data, "line", None), "models",
+                                       "expected a mapping with schema_version and a models list")]
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        return Catalog({}), [LoadError(file, data.line_of("schema_version"), "schema_version",
+                                       f"unsupported schema_version {version!r} (this app reads {SCHEMA_VERSION})")]
+    entries = data["models"]
+    if not isinstance(entries, list):
+        return Catalog({}), [LoadError(file, data.line_of("models"), "models", "expected a list of models")]
+    models: dict[str, Model] = {}
+    for entry in entries:
+        model, entry_errors = parse_model(entry, file, origin)
+        errors.extend(entry_errors)
+        if model is None:
+            continue
+        if model.id in models:
+            errors.append(LoadError(file, getattr(entry, "line", None), model.id,
+                                    "duplicate model id (the first entry is kept)"))
+            continue
+        models[model.id] = model
+    return Catalog(models), errors
+
+
+def load_catalog_file(path: Path | str, origin: str = "bundled") -> tuple[Catalog, list[LoadError]]:
+    data_file = str(path)
+    raw, errors = read_limited(path, label=data_file)  # an oversized file is never read whole
+    if raw is None:
+        return Catalog({}), errors
+    return parse_catalog(raw, data_file, origin)
+
+
+def load_catalog(bundled: Path | str | None = None,
+                 user: Path | str | None | bool = None) -> tuple[Catalog, list[LoadError]]:
+    """The bundled catalog merged with the user's override file (if it exists).
+
+    `user=False` skips the override file (used by tests that must not depend on the machine).
+    """
+    catalog, errors = load_catalog_file(bundled or bundled_catalog_path(), "bundled")
+    if user is False:
+        return catalog, errors
+    user_path = Path(user) if user else user_catalog_path()
+    if user_path.exists():
+        overrides, user_errors = load_catalog_file(user_path, "user")
+        errors = errors + user_errors
+        catalog = catalog.merged(overrides)
+    return catalog, errors
+
+
+def require_model(catalog: Catalog, model_id: str) -> Model:
+    model = catalog.get(model_id)
+    if model is None:
+        raise UnknownModel(model_id, catalog)
+    return model
+
+
+__all__ = [
+    "Catalog", "LoadError", "LongContextTier", "Model", "PricePeriod", "Rates", "UnknownModel",
+    "load_catalog", "load_catalog_file", "parse_catalog", "require_model", "user_catalog_path",
+    "app_data_dir", "read_yaml_file",
+]

@@ -1,0 +1,323 @@
+"""Public import point for price cross-checks, and the writer of accepted diff items into the user file."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from core.base.atomicio import atomic_write_text  # temp file + os.replace, keeps <name>.bak
+from core.prices.catalog import (RATE_KEYS, SCHEMA_VERSION, LongContextTier, Model, PricePeriod, Rates,
+                          parse_catalog, parse_model)
+# Matching and comparing live in their own modules; callers keep importing them from here.
+from core.prices.files.compare import (ADDED, APPLICABLE, CHANGED, FIELD_MISSING, HOSTS, MISSING, NEW_FIELD,
+                                TOLERANCE, DiffItem, PriceDiff, cross_check, our_value,
+                                relative_difference, resolve_accept)
+from core.prices.files.reader import BATCH_FIELD, RATE_FIELDS, THRESHOLD_FIELD, TIER_PREFIX
+from core.prices.files.matching import ALIASES, Match, canonical_provider, match_models, normalize_model_key
+from core.base.yamlio import LoadError, parse_yaml, read_limited
+
+
+# --- writing the user override file ----------------------------------------------------------
+
+
+def _is_accepted(item: DiffItem, accepted: set[str]) -> bool:
+    return item.applicable and (item.key in accepted or item.model_id in accepted)
+
+
+def _plain(value: Any) -> Any:
+    """LineDicts and nested containers → plain dicts/lists that yaml.safe_dump can write."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _dec(value: Decimal) -> str:
+    """Prices as the catalog writes them: plain digits, at least two decimals ("20.00", "0.125")."""
+    whole, _, frac = format(value, "f").partition(".")
+    return f"{whole}.{frac.rstrip('0').ljust(2, '0')}"
+
+
+def _rates_entry(rates: Rates, previous: Rates | None = None) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for key in RATE_KEYS:
+        value = rates.get(key)
+        if value is not None:
+            out[key] = _dec(value)
+        elif previous is not None and previous.get(key) is not None:
+            out[key] = None  # an explicit null removes a price a later period no longer has
+    return out
+
+
+def _tier_entry(tier: LongContextTier | None) -> dict[str, Any] | None:
+    if tier is None:
+        return None
+    out: dict[str, Any] = {"threshold": tier.threshold_tokens}
+    if tier.inclusive:
+        out["inclusive"] = True
+    out["prices"] = _rates_entry(tier.rates)
+    return out
+
+
+def model_to_entry(model: Model, *, source: str | None = None,
+                   checked: date | None = None) -> dict[str, Any]:
+    """A Model value → a catalog entry (docs/catalog-schema.md) that parses back to the same prices."""
+    first = model.periods[0]
+    entry: dict[str, Any] = {"id": model.id, "provider": model.provider, "name": model.name,
+                             "tokenizer": model.tokenizer}
+    if model.context_window is not None:
+        entry["context_window"] = model.context_window
+    if model.max_output is not None:
+        entry["max_output"] = model.max_output
+    entry["prices"] = _rates_entry(first.rates)
+    if first.long_context is not None:
+        entry["long_context"] = _tier_entry(first.long_context)
+    if model.batch_multiplier is not None:
+        entry["batch_multiplier"] = format(model.batch_multiplier, "f")
+        entry["batch_caching"] = model.batch_caching
+    if model.priority_multiplier is not None:
+        entry["priority_multiplier"] = format(model.priority_multiplier, "f")
+    if model.min_cache_prefix is not None:
+        entry["min_cache_prefix"] = model.min_cache_prefix
+    if model.fine_tune_training_per_mtok is not None:
+        entry["fine_tune_training_per_mtok"] = _dec(model.fine_tune_training_per_mtok)
+    if model.open_model:
+        entry["open_model"] = model.open_model
+    changes = []
+    for previous, period in zip(model.periods, model.periods[1:]):
+        # Each change is written in full (every price and the tier), so it reads the same
+        # whatever the periods before it say.
+        change: dict[str, Any] = {"effective": period.effective,
+                                  "prices": _rates_entry(period.rates, previous.rates),
+                                  "long_context": _tier_entry(period.long_context)}
+        if period.note:
+            change["note"] = period.note
+        changes.append(change)
+    if changes:
+        entry["changes"] = changes
+    entry["source"] = source if source is not None else model.source
+    entry["checked"] = checked if checked is not None else model.checked
+    if model.notes:
+        entry["notes"] = model.notes
+    return entry
+
+
+def _with_updates(model: Model, on: date, updates: Mapping[str, Decimal]) -> Model:
+    """The model with accepted field values put into the price period in force on `on`."""
+    periods = list(model.periods)
+    index = 0  # the same choice as Model.period_on, by position
+    for position, candidate in enumerate(periods[1:], start=1):
+        if candidate.effective is not None and candidate.effective <= on:
+            index = position
+    period = periods[index]
+    rates = period.rates.overlay({f: v for f, v in updates.items() if f in RATE_FIELDS})
+    tier = period.long_context
+    tier_rates = {f[len(TIER_PREFIX):]: v for f, v in updates.items()
+                  if f.startswith(TIER_PREFIX) and f != THRESHOLD_FIELD}
+    if THRESHOLD_FIELD in updates or tier_rates:
+        if tier is None:
+            if THRESHOLD_FIELD not in updates:
+                raise ValueError("a new long-context tier needs its threshold: accept "
+                                 f"{model.id}:{THRESHOLD_FIELD} too")
+            new_rates = Rates().overlay(tier_rates)
+            if new_rates.input_per_mtok is None or new_rates.output_per_mtok is None:
+                raise ValueError("a new long-context tier needs input and output prices: accept "
+                                 f"{model.id}:long_context.input and :long_context.output too")
+            tier = LongContextTier(int(updates[THRESHOLD_FIELD]), new_rates)
+        else:
+            tier = LongContextTier(int(updates.get(THRESHOLD_FIELD, tier.threshold_tokens)),
+                                   tier.rates.overlay(tier_rates), tier.inclusive)
+    periods[index] = PricePeriod(period.effective, rates, tier, period.note)
+    return replace(model, periods=tuple(periods),
+                   batch_multiplier=updates.get(BATCH_FIELD, model.batch_multiplier))
+
+
+def guess_tokenizer(provider: str, model_id: str) -> str:
+    """The tokenizer a newly imported model most likely uses (the user can edit it later)."""
+    mid = model_id.lower()
+    if provider == "openai":
+        legacy = mid.startswith(("gpt-3.5", "gpt-4-", "gpt-4")) and not mid.startswith(("gpt-4o", "gpt-4.1"))
+        return "cl100k_base" if legacy else "o200k_base"
+    families = (("claude", "anthropic"), ("gemini", "gemini"), ("gemma", "gemini"),
+                ("llama", "llama"), ("mistral", "mistral"), ("mixtral", "mistral"),
+                ("codestral", "mistral"), ("deepseek", "deepseek"), ("qwen", "qwen"),
+                ("grok", "xai"))
+    for needle, family in families:
+        if needle in mid:
+            return f"estimate:{family}"
+    by_provider = {"anthropic": "anthropic", "google": "gemini", "mistral": "mistral",
+                   "deepseek": "deepseek", "xai": "xai", "qwen": "qwen", "meta": "llama"}
+    return f"estimate:{by_provider.get(provider, 'other')}"
+
+
+def _new_entry(item: DiffItem, source: str, today: date) -> dict[str, Any]:
+    entry = item.imported
+    assert entry is not None
+    prices = {f: p.value for f, p in entry.prices_on(item.compared_on).items()}
+    provider = canonical_provider(entry.provider)
+    out: dict[str, Any] = {"id": item.model_id, "provider": provider,
+                           "name": (entry.name or item.model_id)[:200],
+                           "tokenizer": guess_tokenizer(provider, item.model_id)}
+    if entry.context_window:
+        out["context_window"] = entry.context_window
+    if entry.max_output:
+        out["max_output"] = entry.max_output
+    out["prices"] = {f: _dec(prices[f]) for f in RATE_FIELDS if f in prices}
+    tier = {f[len(TIER_PREFIX):]: _dec(v) for f, v in prices.items()
+            if f.startswith(TIER_PREFIX) and f != THRESHOLD_FIELD}
+    if THRESHOLD_FIELD in prices and "input" in tier and "output" in tier:
+        out["long_context"] = {"threshold": int(prices[THRESHOLD_FIELD]), "prices": tier}
+    if BATCH_FIELD in prices:
+        out["batch_multiplier"] = format(prices[BATCH_FIELD], "f")
+    out["source"] = source
+    out["checked"] = today
+    out["notes"] = f"added by import from entry {entry.ref!r}; tokenizer guessed"[:4000]
+    return out
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # the same date object twice must not become an &id001 anchor
+
+
+def _dump(document: dict[str, Any]) -> str:
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110,
+                     default_flow_style=None)
+
+
+def _entry_errors(entry: dict[str, Any], file: str) -> list[LoadError]:
+    """Problems the catalog loader would report for this entry, checked through real YAML text."""
+    catalog, errors = parse_catalog(_dump({"schema_version": SCHEMA_VERSION, "models": [entry]}),
+                                    file, "user")
+    if not errors and entry.get("id") not in catalog:
+        errors = [LoadError(file, None, str(entry.get("id")), "entry did not load")]
+    return errors
+
+
+def _refuse_bundled(path: Path) -> str | None:
+    try:
+        from core.prices.catalog import bundled_catalog_path
+
+        bundled = bundled_catalog_path().resolve()
+    except Exception:  # resources not importable: nothing to protect
+        return None
+    target = path.resolve()
+    if target == bundled or bundled.parent in target.parents or target.parent == bundled.parent:
+        return "refusing to write into the bundled resources folder; choose the user override file"
+    return None
+
+
+def apply_accepted(diff_items: Iterable[DiffItem], accepted_keys: Iterable[str],
+                   user_file_path: Path | str, *, today: date | None = None
+                   ) -> tuple[Path | None, list[LoadError]]:
+    """Merge accepted diff items into the user override YAML; returns (written path or None, errors).
+
+    A changed model gets a full override entry (the catalog model's other fields copied, so the
+    entry stands on its own), with `source: imported from <file> on <date>` and `checked: <today>`.
+    The file is written atomically (temp file + os.replace) and the previous version is kept as
+    `<name>.bak`. An unreadable or invalid existing user file is never overwritten.
+    """
+    today = today or date.today()
+    path = Path(user_file_path)
+    name = str(path)
+    accepted = {k.strip() for k in accepted_keys if k and k.strip()}
+    chosen = [i for i in diff_items if _is_accepted(i, accepted)]
+    if not chosen:
+        return None, []
+    refusal = _refuse_bundled(path)
+    if refusal:
+        return None, [LoadError(name, None, "", refusal)]
+
+    entries: list[Any] = []
+    raw_entries: list[Any] = []  # as parsed (LineDicts, so the loader can name lines)
+    header: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+    if path.exists():
+        raw, errors = read_limited(path, label=name)  # an oversized file is never read whole
+        if raw is None:
+            return None, errors
+        data, errors = parse_yaml(raw, name)
+        if errors:
+            return None, errors + [LoadError(name, None, "", "the user file has errors; nothing was "
+                                             "written (fix or move it, then import again)")]
+        if data is not None:
+            if not isinstance(data, dict) or not isinstance(data.get("models", []), list):
+                return None, [LoadError(name, getattr(data, "line", None), "models",
+                                        "the user file is not a model catalog; nothing was written")]
+            if data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+                return None, [LoadError(name, None, "schema_version",
+                                        "unsupported schema_version; nothing was written")]
+            header = {k: _plain(v) for k, v in data.items() if k != "models"}
+            header["schema_version"] = SCHEMA_VERSION
+            raw_entries = list(data.get("models") or [])
+            entries = _plain(raw_entries)
+
+    errors: list[LoadError] = []
+    by_model: dict[str, list[DiffItem]] = {}
+    for item in chosen:
+        by_model.setdefault(item.model_id, []).append(item)
+    positions = {e.get("id"): i for i, e in reversed(list(enumerate(entries))) if isinstance(e, dict)}
+    written = 0
+    for model_id, items in by_model.items():
+        source_file = items[0].source_file or "a price file"
+        source = f"imported from {source_file} on {today.isoformat()}"
+        try:
+            if any(i.kind == ADDED for i in items):
+                if model_id in positions:
+                    raise ValueError("the user file already has this model")
+                entry = _new_entry(next(i for i in items if i.kind == ADDED), source, today)
+            else:
+                base = items[0].model
+                if model_id in positions:
+                    base, perrors = parse_model(raw_entries[positions[model_id]], name, "user")
+                    if base is None:
+                        errors += perrors
+                        raise ValueError("its entry in the user file has errors; left unchanged")
+                if base is None:
+                    raise ValueError("no catalog model to update")
+                updates = {i.field: i.theirs for i in items if i.theirs is not None and i.field}
+                on = items[0].compared_on or today
+                entry = model_to_entry(_with_updates(base, on, updates), source=source, checked=today)
+        except ValueError as exc:
+            errors.append(LoadError(name, None, model_id, str(exc)))
+            continue
+        perrors = _entry_errors(entry, name)
+        if perrors:  # never write an entry the loader would then reject
+            errors += perrors
+            continue
+        if model_id in positions:
+            entries[positions[model_id]] = entry
+        else:
+            positions[model_id] = len(entries)
+            entries.append(entry)
+        written += 1
+    if not written:
+        return None, errors
+
+    document = dict(header)
+    document["models"] = entries
+    text = ("# Token Budget: your price overrides (same schema as the bundled catalog).\n"
+            "# Entries here replace bundled models with the same id. Written by `prices import`;\n"
+            f"# the previous version is kept as {path.name}.bak.\n"
+            + _dump(document))
+    _, check_errors = parse_catalog(text, name, "user")
+    touched = [e for e in check_errors if e.field.split(".")[0] in by_model]
+    if touched:
+        return None, errors + touched
+    try:
+        atomic_write_text(path, text, keep_backup=True)
+    except OSError as exc:
+        return None, errors + [LoadError(name, None, "", f"cannot write the user file: {exc.strerror or exc}")]
+    return path, errors
+
+
+__all__ = [
+    "ADDED", "ALIASES", "APPLICABLE", "CHANGED", "DiffItem", "FIELD_MISSING", "HOSTS", "MISSING", "Match",
+    "NEW_FIELD", "PriceDiff", "TOLERANCE", "apply_accepted", "canonical_provider", "cross_check",
+    "guess_tokenizer", "match_models", "model_to_entry", "normalize_model_key", "our_value",
+    "relative_difference", "resolve_accept",
+]
