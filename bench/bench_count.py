@@ -111,8 +111,7 @@ with open(sys.argv[4], encoding="utf-8", newline="") as f:  # keep \r\n, as `cou
 
 
 def process_times(file: Path, runs: int, cache: Path, data: Path) -> dict[str, float]:
-    from core.tokens.fastcount import DISABLE_ENV
-    from core.tokens.vocab import SPECS, vocabulary_path
+    from core.tokens import DISABLE_ENV, SPECS, vocabulary_path
 
     spec = SPECS["o200k_base"]
     env = dict(os.environ, TOKEN_BUDGET_CACHE_DIR=str(cache), TOKEN_BUDGET_DATA_DIR=str(data),
@@ -165,7 +164,7 @@ def vocabulary_load_times(runs: int) -> dict[str, float]:
     import tiktoken
     from tiktoken.load import load_tiktoken_bpe
 
-    from core.tokens.vocab import SPECS, load_encoding, parse_ranks, vocabulary_path
+    from core.tokens import SPECS, load_encoding, parse_ranks, vocabulary_path
 
     spec = SPECS["o200k_base"]
     path = vocabulary_path("o200k_base")
@@ -191,8 +190,7 @@ def single_piece_inputs(enc) -> None:
     """Texts with no safe cut (one piece whatever the chunk size): one bpe-openai call vs one tiktoken call."""
     import base64
 
-    from core.tokens import fastcount
-    from core.tokens.chunking import counter_for
+    from core.tokens import counter_for, fastcount
 
     fast = fastcount.counter("o200k_base")
     if fast is None:
@@ -228,9 +226,7 @@ def main() -> int:
     parser.add_argument("--no-process", action="store_true", help="skip the whole-process timings")
     args = parser.parse_args()
 
-    from core.tokens import fastcount
-    from core.tokens.chunking import count_exact_fast, counter_for, iter_split, split_text
-    from core.tokens.vocab import get_encoding
+    from core.tokens import count_exact_fast, counter_for, fastcount, get_encoding, iter_split, split_text
 
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     text = build_text()

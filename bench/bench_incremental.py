@@ -24,9 +24,9 @@ def gui_edits(args) -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from core.prices.catalog import load_catalog
-    from core.tokens.largetext import LargeText
-    from core.plan.scenario import load_demo
+    from core.prices import load_catalog
+    from core.tokens import LargeText
+    from core.plan import load_demo
     from gui.controller import ScenarioController
     from gui.app import UI_SWITCH_INTERVAL
     from gui.main_window import MainWindow
@@ -123,10 +123,7 @@ def main() -> int:
 
     if args.gui:
         return gui_edits(args)
-    from core.tokens import fastcount
-    from core.tokens.chunking import IncrementalCounter, count_exact_fast
-    from core.tokens.largetext import LargeText
-    from core.tokens.vocab import get_encoding
+    from core.tokens import IncrementalCounter, LargeText, count_exact_fast, fastcount, get_encoding
 
     print(f"accelerator: {fastcount.status(args.encoding) if fastcount.counter(args.encoding) else 'none'}")
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")

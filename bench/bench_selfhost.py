@@ -7,8 +7,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable from any directory
 
-from core.selfhost.hardware import load_hardware, load_open_models  # noqa: E402
-from core.selfhost.roofline import Deployment, busy_seconds, estimate  # noqa: E402
+from core.selfhost import load_hardware, load_open_models  # noqa: E402
+from core.selfhost import Deployment, busy_seconds, estimate  # noqa: E402
 
 TRT_LLM = "NVIDIA/TensorRT-LLM docs/source/performance/perf-overview.md"
 NIM = "docs.nvidia.com/nim/benchmarking/llm/1.0.0/performance"

@@ -11,7 +11,7 @@ from cli import CliError
 
 def load_catalog_or_fail():
     """The bundled catalog plus the user's overrides; load problems go to stderr as warnings."""
-    from core.prices.catalog import load_catalog
+    from core.prices import load_catalog
 
     catalog, errors = load_catalog()
     for error in errors[:10]:
@@ -22,7 +22,7 @@ def load_catalog_or_fail():
 
 
 def find_model(catalog, model_id: str):
-    from core.prices.catalog import UnknownModel
+    from core.prices import UnknownModel
 
     model = catalog.get(model_id)
     if model is None:

@@ -25,7 +25,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from core.prices.pricing import InvalidUsage, NoPrice, ServiceTier, Usage, format_usd, price_request
+    from core.prices import InvalidUsage, NoPrice, ServiceTier, Usage, format_usd, price_request
 
     model = find_model(load_catalog_or_fail(), args.model)
     writes = {"cache_write_5m_tokens": args.cache_write} if args.cache_ttl == "5m" else \

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from cli import CliError, emit_json
-from core.tokens.vocab import cache_dir  # light: no tiktoken until a vocabulary loads
+from core.tokens import cache_dir  # light: no tiktoken until a vocabulary loads
 
 # Resolving a model id to its tokenizer means loading the catalog (~0.25 s of YAML with line
 # tracking), as long as the vocabulary itself. The answer only changes when the catalog files
@@ -41,7 +41,7 @@ def _catalog_key() -> str | None:
     a warm memo saves.
     """
     try:
-        from core.base.paths import bundled_catalog_path, user_catalog_path
+        from core.base import bundled_catalog_path, user_catalog_path
 
         paths = [bundled_catalog_path(), user_catalog_path()]
         for module in ("core.prices.catalog", "core.base.yamlio", "core.base.paths"):
@@ -106,7 +106,7 @@ def model_tokenizer(model_id: str) -> str:
     if memo is not None and isinstance(memo["tokenizers"].get(model_id), str):
         _print_warnings([w for w in memo.get("warnings", []) if isinstance(w, str)])
         return memo["tokenizers"][model_id]
-    from core.prices.catalog import load_catalog
+    from core.prices import load_catalog
     from cli.common import find_model
 
     catalog, errors = load_catalog()
@@ -118,7 +118,7 @@ def model_tokenizer(model_id: str) -> str:
 
 
 def _read_input(name: str) -> str:
-    from core.tokens.counting import MAX_FILE_BYTES, TextFileError, decode_text_bytes, read_text_file
+    from core.tokens import MAX_FILE_BYTES, TextFileError, decode_text_bytes, read_text_file
 
     try:
         if name == "-":
@@ -147,8 +147,8 @@ def run(args) -> int:
     text = box["text"]
     assert isinstance(text, str)
 
-    from core.tokens.counting import (CHAT_OVERHEAD_SINGLE_USER, VocabularyError, count_chat, count_tokens,
-                             resolve_tokenizer)
+    from core.tokens import (
+        CHAT_OVERHEAD_SINGLE_USER, VocabularyError, count_chat, count_tokens, resolve_tokenizer)
 
     try:
         result = count_chat(text, tokenizer) if args.chat else count_tokens(text, tokenizer)

@@ -5,7 +5,7 @@ from datetime import date
 
 from cli import CliError, emit_json
 from cli.common import load_catalog_or_fail, print_table
-from core.prices.staleness import STALE_DAYS
+from core.prices import STALE_DAYS
 
 
 def add_parser(sub) -> None:
@@ -19,7 +19,7 @@ def _price(value) -> str:
     """Prices as published: at least two decimals, no trailing zeros beyond them."""
     if value is None:
         return "—"
-    from core.prices.pricing import format_per_mtok
+    from core.prices import format_per_mtok
 
     return format_per_mtok(value)
 

@@ -51,7 +51,7 @@ def add_parser(sub) -> None:
 
 
 def _read(args):
-    from core.prices.files.reader import read_price_file
+    from core.prices.files import read_price_file
 
     path = Path(args.file)
     if not path.is_file():
@@ -69,7 +69,7 @@ def _read(args):
 
 
 def _diff(args):
-    from core.prices.files.accept import cross_check
+    from core.prices.files import cross_check
 
     catalog = load_catalog_or_fail()
     imported = _read(args)
@@ -83,7 +83,7 @@ def _value(fld: str, value: Decimal | None) -> str:
         return f"{int(value):,}"
     if fld == "batch_multiplier":
         return f"×{value.normalize():f}"
-    from core.prices.pricing import format_per_mtok
+    from core.prices import format_per_mtok
 
     return format_per_mtok(value)
 
@@ -102,7 +102,7 @@ def _head(names, show_all: bool) -> str:
 
 
 def _print_diff(diff, show_all: bool) -> None:
-    from core.prices.files.accept import CHANGED, FIELD_MISSING, NEW_FIELD
+    from core.prices.files import CHANGED, FIELD_MISSING, NEW_FIELD
 
     print(f"Cross-check of {diff.file} ({diff.format}, {diff.file_models:,} priced entries) against "
           f"the catalog ({diff.catalog_size} models), prices in force on {diff.on.isoformat()}")
@@ -143,8 +143,8 @@ def run_check(args) -> int:
 
 
 def run_import(args) -> int:
-    from core.prices.catalog import user_catalog_path
-    from core.prices.files.accept import ADDED, apply_accepted, resolve_accept
+    from core.base import user_catalog_path
+    from core.prices.files import ADDED, apply_accepted, resolve_accept
 
     diff = _diff(args)
     accepted, problems = resolve_accept(diff.items, args.accept)

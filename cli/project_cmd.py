@@ -28,7 +28,7 @@ def _money(value: Decimal | None) -> str:
 
 
 def _load(args):
-    from core.plan.scenario import demo_scenario_path, load_scenario
+    from core.plan import demo_scenario_path, load_scenario
 
     path = demo_scenario_path() if args.command == "demo" else args.scenario
     scenario, errors = load_scenario(path)
@@ -79,7 +79,7 @@ def result_json(result) -> dict:
 
 
 def write_csv(path: str, result) -> None:
-    from core.plan.projection import TOKEN_TYPES
+    from core.plan import TOKEN_TYPES
 
     rows = result.projection.months
     try:
@@ -97,7 +97,7 @@ def write_csv(path: str, result) -> None:
 
 
 def run(args) -> int:
-    from core.plan.evaluate import calibration_factors, count_scenario, evaluate
+    from core.plan import calibration_factors, count_scenario, evaluate
 
     scenario = _load(args)
     catalog = load_catalog_or_fail()

@@ -8,9 +8,9 @@ from decimal import Decimal, InvalidOperation
 
 from cli import CliError, emit_json
 from cli.common import token_count
-from core.selfhost.hardware import load_hardware, load_open_models
-from core.selfhost.quant import KV_DTYPES, QUANT_SCHEMES
-from core.selfhost.roofline import Deployment, SelfHostError, SelfHostEstimate, estimate
+from core.selfhost import (
+    Deployment, KV_DTYPES, QUANT_SCHEMES, SelfHostError, SelfHostEstimate, estimate, load_hardware,
+    load_open_models)
 
 
 def _positive_int(text: str) -> int:

@@ -66,7 +66,7 @@ def _preload_vocabularies() -> None:
     and tiktoken itself is only loaded if the token view is opened.
     """
     try:
-        from core.tokens.counting import preload_counting
+        from core.tokens import preload_counting
     except ImportError:
         return
     preload_counting(ENCODINGS)
@@ -74,7 +74,7 @@ def _preload_vocabularies() -> None:
 
 def _initial_scenario(args, settings):
     """(scenario, path, errors): --scenario, else the last scenario opened, else the bundled demo."""
-    from core.plan.scenario import load_demo, load_scenario
+    from core.plan import load_demo, load_scenario
 
     path = args.scenario or (None if args.screenshot else settings.last_scenario())
     if path:
@@ -106,7 +106,7 @@ def run_gui(argv: list[str]) -> int:
     QCoreApplication.setApplicationName("Token Budget")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     test_hook = _test_script()
-    from core.prices.catalog import load_catalog
+    from core.prices import load_catalog
     from gui import theme
     from gui.controller import ScenarioController
     from gui.main_window import MainWindow

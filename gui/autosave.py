@@ -13,9 +13,8 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from core.prices.catalog import app_data_dir
-from core.plan.scenario import MAX_SCENARIO_BYTES, Scenario, atomic_write_text, dump_scenario_parts, parse_scenario
-from core.base.yamlio import read_limited
+from core.base import app_data_dir, atomic_write_text, read_limited
+from core.plan import MAX_SCENARIO_BYTES, Scenario, dump_scenario_parts, parse_scenario
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFi
                                QHeaderView, QLabel, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from core.plan.evaluate import PlanResult, count_scenario, evaluate
-from core.plan.scenario import Scenario, load_scenario
+from core.plan import PlanResult, Scenario, count_scenario, evaluate, load_scenario
 
 # Prompts shorter than this are tokenized on the UI thread (a few ms); longer ones on a worker.
 SYNC_CHARS = 200_000
@@ -229,7 +228,7 @@ def _compare_chart_class():
     """Built on first use: pyqtgraph is imported only when a comparison is opened."""
     import pyqtgraph as pg
 
-    from core.plan.workload import add_months
+    from core.plan import add_months
     from gui.charts.base import ChartBase
     from gui.charts.style import MoneyAxis, money as fmt, month_label, swatch
 

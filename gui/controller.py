@@ -11,11 +11,10 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from core.prices.catalog import Catalog
-from core.plan.evaluate import PlanResult, calibration_factors, count_scenario, evaluate, tokenizers_for
-from core.plan.scenario import Scenario
-from core.plan.workload import PromptSpec, TokenTable
-from core.plan.validation import check_scenario, to_decimal
+from core.prices import Catalog
+from core.plan import (
+    PlanResult, PromptSpec, Scenario, TokenTable, calibration_factors, check_scenario, count_scenario,
+    evaluate, to_decimal, tokenizers_for)
 
 DEBOUNCE_MS = 120
 CACHE_SIZE = 512  # (text digest, tokenizer) entries; typing creates one per debounced edit
@@ -28,7 +27,7 @@ class _Stale(Exception):
 
 
 def default_count(text: str, tokenizer: str):
-    from core.tokens.counting import count_tokens  # imported on the worker: vocabularies load there
+    from core.tokens import count_tokens  # imported on the worker: vocabularies load there
 
     # incremental: a large prompt is remembered as chunk counts, so counting its next edited
     # version recounts only the chunks that changed (~1 ms instead of ~0.4 s for 10 MB).
@@ -311,7 +310,7 @@ class ScenarioController(QObject):
 
     def _count_job(self, gen: int, snap: Scenario, tokenizers: frozenset[str], key: tuple):
         """Worker thread: count what the cache lacks; stop early when a newer edit arrives."""
-        from core.tokens.largetext import LargeText  # on the worker: keeps the counting modules off start-up
+        from core.tokens import LargeText  # on the worker: keeps the counting modules off start-up
 
         digests: dict[int, bytes] = {}
         texts = [p.text for p in snap.prompts if p.fixed_tokens is None and p.text]
@@ -390,14 +389,14 @@ class ScenarioController(QObject):
     def _selfhost_job(self, gen: int, result: PlanResult):
         if gen != self._generation:
             raise _Stale
-        from core.plan.selfhost_compare import selfhost_comparison
+        from core.plan import selfhost_comparison
 
         return selfhost_comparison(result, self._catalog)
 
     def _sensitivity_job(self, gen: int, snap: Scenario, table: TokenTable):
         if gen != self._generation:
             raise _Stale
-        from core.plan.analysis import sensitivity
+        from core.plan import sensitivity
 
         return sensitivity(self._catalog, snap.plan_inputs(table, token_factors=self.token_factors))
 

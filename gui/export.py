@@ -12,8 +12,8 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QWidget
 
-from core.plan.projection import TOKEN_TYPES
-from core.plan.scenario import atomic_write_text
+from core.plan import TOKEN_TYPES
+from core.base import atomic_write_text
 
 DEFAULT_PNG_SIZE = (1100, 600)
 
@@ -216,7 +216,7 @@ def _headline(result) -> str:
 def _inputs(result, include_prompt_text: bool) -> str:
     from dataclasses import fields
 
-    from core.plan.levers import LEVER_TITLES
+    from core.plan import LEVER_TITLES
 
     s, w, tokens = result.scenario, result.scenario.workload, result.tokens
     parts = ["<h2>Inputs</h2>", _table(["setting", "value"], [

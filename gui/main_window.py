@@ -5,7 +5,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QGroupBox, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from core.plan.evaluate import PlanResult
+from core.plan import PlanResult
 from gui import theme
 from gui.controller import ScenarioController
 from gui.panels.cards import HeadlineCards
@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
             self.charts.show_breakeven(payload)
             self.levers.selfhost.show_estimate(payload, "bad")
             return
-        from core.plan.selfhost_compare import summary
+        from core.plan import summary
 
         est, be = payload
         self.charts.show_breakeven(payload)  # the pair: the legend names the model and GPU

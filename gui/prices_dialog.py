@@ -14,11 +14,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from core.prices import calibration
-from core.prices.catalog import Catalog, load_catalog, user_catalog_path
-from core.prices.files.accept import (ADDED, CHANGED, FIELD_MISSING, MISSING, NEW_FIELD, PriceDiff, apply_accepted,
-                             cross_check)
-from core.prices.files.reader import FORMATS, read_price_file
+from core.prices import Catalog, calibration, load_catalog
+from core.base import user_catalog_path
+from core.prices.files import (
+    ADDED, CHANGED, FIELD_MISSING, FORMATS, MISSING, NEW_FIELD, PriceDiff, apply_accepted, cross_check,
+    read_price_file)
 
 KIND_TITLES = {CHANGED: "price differs", NEW_FIELD: "newly priced", ADDED: "new model",
                FIELD_MISSING: "file lacks this price", MISSING: "file lacks this model"}
@@ -35,7 +35,7 @@ def fmt_value(fld: str, value: Decimal | None) -> str:
         return f"{int(value):,} tokens"
     if fld == "batch_multiplier":
         return f"×{value.normalize():f}"
-    from core.prices.pricing import format_per_mtok
+    from core.prices import format_per_mtok
 
     return f"${format_per_mtok(value)}/1M"
 
@@ -330,7 +330,7 @@ class PricesDialog(QDialog):
         return self.model_box.currentData() or ""
 
     def estimate_from_text(self) -> None:
-        from core.tokens.counting import count_tokens
+        from core.tokens import count_tokens
 
         model = self.catalog.get(self._model_id())
         text = self.prompt_box.toPlainText()

@@ -6,7 +6,8 @@ from datetime import datetime
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar
 
-from core.plan.evaluate import STALE_DAYS, PlanResult
+from core.prices import STALE_DAYS
+from core.plan import PlanResult
 
 ENCODINGS = ("o200k_base", "cl100k_base")
 
@@ -49,8 +50,7 @@ class StatusLine(QStatusBar):
 
     def _poll_vocab(self) -> None:
         try:  # light modules only: this runs before the first paint
-            from core.tokens.fastcount import is_ready
-            from core.tokens.vocab import is_loaded
+            from core.tokens import is_loaded, is_ready
         except ImportError:
             return
         loaded = [name for name in ENCODINGS if is_ready(name) or is_loaded(name)]

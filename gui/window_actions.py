@@ -8,8 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from core.plan.scenario import NOTES_MAX_CHARS, Scenario, load_scenario, save_scenario
-from core.plan.workload import PromptSpec, Workload
+from core.plan import NOTES_MAX_CHARS, PromptSpec, Scenario, Workload, load_scenario, save_scenario
 
 YAML_FILTER = "Scenarios (*.yaml *.yml);;All files (*)"
 SHORTCUTS = (
@@ -248,7 +247,8 @@ class WindowActions:
         If the override file now has problems they are listed in a dialog and the catalog in use
         stays as it was (the last good prices); False then.
         """
-        from core.prices.catalog import load_catalog, user_catalog_path
+        from core.prices import load_catalog
+        from core.base import user_catalog_path
 
         catalog, errors = load_catalog()
         user_file = str(user_catalog_path())

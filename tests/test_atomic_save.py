@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from core.plan.scenario import Scenario, load_scenario, save_scenario
+from core.plan.scenario import Scenario, load_scenario
+from core.plan.scenario_write import save_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,7 +25,7 @@ def test_process_killed_between_write_and_replace(tmp_path):
         import os, signal, sys
         sys.path.insert(0, {str(ROOT)!r})
         from core.base import atomicio as scenario_io
-        from core.plan import scenario
+        from core import plan as scenario
         def die_instead_of_replacing(src, dst):
             os.kill(os.getpid(), signal.SIGKILL)   # the temp file is fully written by now
         scenario_io.os.replace = die_instead_of_replacing
@@ -113,7 +114,7 @@ def test_a_real_write_limit_fails_the_save_and_keeps_both_versions(tmp_path):
     script = textwrap.dedent(f"""
         import resource, signal, sys
         sys.path.insert(0, {str(ROOT)!r})
-        from core.plan.scenario import Scenario, save_scenario
+        from core.plan import Scenario, save_scenario
         from core.plan.workload import PromptSpec
         big = Scenario(name="v3", prompts=(PromptSpec("p", text="lorem ipsum " * 100_000),))
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # report EFBIG instead of killing the process
@@ -138,7 +139,7 @@ def test_killed_mid_save_keeps_the_file_and_its_backup(tmp_path, where):
         import os, signal, sys
         sys.path.insert(0, {str(ROOT)!r})
         from core.base import atomicio
-        from core.plan.scenario import Scenario, save_scenario
+        from core.plan import Scenario, save_scenario
         real = getattr(atomicio.os, {hook!r})
         def die(*args):
             real(*args) if {hook!r} == "fsync" else None

@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from core.tokens import largetext
 from core.tokens.largetext import LARGE_TEXT_CHARS, LargeText, as_prompt_text
-from core.plan.scenario import Scenario, dump_scenario, parse_scenario
-from core.tokens.counting import TextFileError, count_tokens, read_text_file
+from core.plan.scenario import Scenario, parse_scenario
+from core.plan.scenario_write import dump_scenario
+from core.tokens.textfiles import TextFileError, read_text_file
+from core.tokens.counting import count_tokens
 from core.plan.workload import PromptSpec, common_prefix, count_prompts
 from tests.test_tokens_chunking import fragment_text
 from tests.test_tokens_reference import ENCODINGS, mixed_text, reference_encoding

@@ -28,7 +28,7 @@ CATALOG, _ = load_catalog(user=False)
 RAW = {m["id"]: m for m in yaml.safe_load((ROOT / "resources" / "models.yaml").read_text(encoding="utf-8"))["models"]}
 DAY = date(2026, 11, 26)
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-MONEY_PATH = ("prices/pricing.py", "plan/projection.py", "plan/levers.py", "plan/workload.py", "plan/evaluate.py",
+MONEY_PATH = ("prices/pricing.py", "plan/projection.py", "plan/levers.py", "plan/workload.py", "plan/evaluation.py",
               "plan/analysis.py", "prices/catalog.py")
 PLAIN_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")  # no exponent, no float artefacts
 
@@ -78,7 +78,7 @@ def test_cli_cost_is_the_catalog_strings_times_the_tokens_exactly(model_id, prom
 
 
 def test_demo_json_carries_the_engines_exact_decimals():
-    from core.plan.evaluate import count_scenario, evaluate
+    from core.plan.evaluation import count_scenario, evaluate
     from core.plan.scenario import load_demo
 
     got = _cli_json("demo", "--json")

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from core.prices.catalog import load_catalog, load_catalog_file, parse_catalog
-from core.prices.files.accept import (CHANGED, FIELD_MISSING, MISSING, NEW_FIELD, apply_accepted,
-                             cross_check, match_models, model_to_entry, normalize_model_key,
-                             resolve_accept)
-from core.prices.files.reader import parse_litellm, read_price_file
+from core.prices.files.compare import CHANGED, FIELD_MISSING, MISSING, NEW_FIELD, cross_check, resolve_accept
+from core.prices.files.accept import apply_accepted, model_to_entry
+from core.prices.files.matching import match_models, normalize_model_key
+from core.prices.files.litellm import parse_litellm
+from core.prices.files.reader import read_price_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "prices"
 ROOT = Path(__file__).resolve().parents[1]
@@ -354,7 +355,7 @@ def test_apply_never_overwrites_a_broken_user_file(catalog, tmp_path):
 
 
 def test_apply_refuses_the_bundled_catalog_path(catalog):
-    from core.prices.catalog import bundled_catalog_path
+    from core.base.paths import bundled_catalog_path
 
     target = bundled_catalog_path()
     before = target.read_bytes() if target.exists() else None

@@ -9,8 +9,12 @@ from pathlib import Path
 import pytest
 
 from core.prices.files import reader as price_import
-from core.prices.files.reader import (ImportResult, parse_genai_prices, parse_litellm, parse_price_bytes,
-                               per_token_to_per_mtok, read_price_file)
+from core.prices.files.records import ImportResult
+from core.prices.files.genai import parse_genai_prices
+from core.prices.files.litellm import parse_litellm
+from core.prices.files.reader import parse_price_bytes, read_price_file
+from core.prices.files import reading
+from core.prices.files.reading import per_token_to_per_mtok
 from core.base.yamlio import LoadError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "prices"
@@ -82,8 +86,8 @@ def test_litellm_partial_file_keeps_good_entries_and_names_each_problem():
 
 
 def test_key_paths_quote_keys_with_dots():
-    assert price_import.key_path("gpt-5.4", "input_cost_per_token") == '["gpt-5.4"].input_cost_per_token'
-    assert price_import.key_path("providers", "openai", "models", 3) == "providers.openai.models[3]"
+    assert reading.key_path("gpt-5.4", "input_cost_per_token") == '["gpt-5.4"].input_cost_per_token'
+    assert reading.key_path("providers", "openai", "models", 3) == "providers.openai.models[3]"
 
 
 # --- genai-prices ----------------------------------------------------------------------------
@@ -195,7 +199,7 @@ def test_unknown_format_name_is_an_error():
 def test_error_flood_is_capped():
     data = {f"m{i}": {"mode": "chat", "input_cost_per_token": "x"} for i in range(1000)}
     result = parse_litellm(data, "flood.json", text=json.dumps(data))
-    assert len(result.errors) == price_import.MAX_ERRORS + 1
+    assert len(result.errors) == reading.MAX_ERRORS + 1
     assert "more problems" in result.errors[-1].reason
 
 

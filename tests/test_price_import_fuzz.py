@@ -8,9 +8,12 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from core.prices.catalog import parse_catalog
-from core.prices.files.accept import cross_check, normalize_model_key
-from core.prices.files.reader import (ALL_FIELDS, FORMATS, ImportResult, parse_genai_prices, parse_litellm,
-                               parse_price_bytes)
+from core.prices.files.compare import cross_check
+from core.prices.files.matching import normalize_model_key
+from core.prices.files.records import ALL_FIELDS, ImportResult
+from core.prices.files.reader import FORMATS, parse_price_bytes
+from core.prices.files.genai import parse_genai_prices
+from core.prices.files.litellm import parse_litellm
 from core.base.yamlio import MAX_PRICE_PER_MTOK, LoadError
 
 FUZZ = settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from core.base import atomicio
-from core.plan.scenario import (Scenario, dump_scenario, load_demo, load_scenario, parse_scenario,
-                           save_scenario)
+from core.plan.scenario import Scenario, load_demo, load_scenario, parse_scenario
+from core.plan.scenario_write import dump_scenario, save_scenario
 from core.plan.workload import PromptSpec
 
 

@@ -10,10 +10,12 @@ import time
 import pytest
 
 from core.tokens import vocab
-from core.tokens.counting import (CHAT_OVERHEAD_SINGLE_USER, ESTIMATE_FAMILIES, MAX_FILE_BYTES, TextFileError,
-                         TokenCount, VocabularyError, chat_overhead_tokens, count_chat, count_exact,
-                         count_exact_fast, count_tokens, decode_text_bytes, get_encoding, is_loaded,
-                         load_encoding, preload, read_text_file, resolve_tokenizer, token_spans)
+from core.tokens.counting import (
+    CHAT_OVERHEAD_SINGLE_USER, ESTIMATE_FAMILIES, TokenCount, chat_overhead_tokens, count_chat, count_tokens,
+    resolve_tokenizer, token_spans)
+from core.tokens.textfiles import MAX_FILE_BYTES, TextFileError, decode_text_bytes, read_text_file
+from core.tokens.vocab import VocabularyError, get_encoding, is_loaded, load_encoding, preload
+from core.tokens.chunking import count_exact, count_exact_fast
 from tests.test_tokens_reference import ENCODINGS, mixed_text, reference_encoding
 
 @pytest.fixture(autouse=True)

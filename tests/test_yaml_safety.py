@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from core.plan import scenario as scenario_module
 from core.base import yamlio
-from core.plan.scenario import MAX_SCENARIO_BYTES, Scenario, dump_scenario, parse_scenario, scenario_from_data
+from core.plan.scenario import MAX_SCENARIO_BYTES, Scenario, parse_scenario, scenario_from_data
+from core.plan.scenario_write import dump_scenario
 from core.plan.workload import PromptSpec
 from core.base.yamlio import MAX_ALIASES, MAX_YAML_BYTES, MAX_YAML_NODES, parse_yaml
 

@@ -12,10 +12,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.plan.levers import (BatchLever, CachingLever, DistillationLever, Levers, OutputTrimLever,  # noqa: E402
-                         RoutingLever, SelfHostLever)
-from core.plan.scenario import Scenario, save_scenario  # noqa: E402
-from core.plan.workload import PromptSpec, Workload  # noqa: E402
+from core.plan import (
+    BatchLever, CachingLever, DistillationLever, Levers, OutputTrimLever, RoutingLever, SelfHostLever)
+from core.plan import Scenario, save_scenario  # noqa: E402
+from core.plan import PromptSpec, Workload  # noqa: E402
 
 SYSTEM = (ROOT / "tools" / "demo_system_prompt.md").read_text(encoding="utf-8")
 

@@ -1,1 +1,14 @@
-"""The plan: scenario, workload, levers, monthly projection, analysis and evaluation of a scenario."""
+"""The plan: a scenario and its workload and levers, the monthly projection, its analysis and evaluation."""
+from core.base.lazyapi import public_api
+
+__getattr__, __dir__, __all__ = public_api(__name__, {
+    "analysis": ("sensitivity",),
+    "evaluation": ("PlanResult", "calibration_factors", "count_scenario", "evaluate", "tokenizers_for",),
+    "levers": ("BatchLever", "CachingLever", "DistillationLever", "LEVER_TITLES", "Levers", "OutputTrimLever", "RoutingLever", "SelfHostLever",),
+    "projection": ("TOKEN_TYPES",),
+    "scenario": ("MAX_PROMPT_CHARS", "MAX_SCENARIO_BYTES", "NOTES_MAX_CHARS", "Scenario", "demo_scenario_path", "load_demo", "load_scenario", "parse_scenario",),
+    "scenario_write": ("dump_scenario_parts", "save_scenario",),
+    "selfhost_compare": ("selfhost_comparison", "summary", "tables",),
+    "validation": ("check_scenario", "to_decimal",),
+    "workload": ("MAX_GROWTH_PCT", "MAX_HORIZON_MONTHS", "MAX_REQUESTS_PER_DAY", "PromptSpec", "TokenTable", "Workload", "add_months",),
+})

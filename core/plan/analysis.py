@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from core.prices.catalog import Catalog
+from core.prices import Catalog
 from core.plan.levers import API_LEVERS, LEVER_TITLES
 from core.plan.projection import PlanInputs, Projection, project
 

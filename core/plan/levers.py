@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from core.prices.pricing import ServiceTier
+from core.prices import ServiceTier
 
 ZERO, ONE = Decimal(0), Decimal(1)
 

@@ -6,11 +6,10 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 from typing import Mapping
 
-from core.prices.catalog import Catalog, Model
-from core.plan.levers import API_LEVERS, Levers, Slice, traffic_plan
-from core.prices.pricing import NoPrice, ServiceTier, Usage, price_request
-from core.plan.workload import (PromptSpec, TokenTable, Workload, days_in_month, growth_factor,
-                           month_starts, prompt_requests_per_day)
+from core.prices import Catalog, Model, NoPrice, ServiceTier, Usage, price_request
+from core.plan.levers import Levers, Slice, traffic_plan
+from core.plan.workload import (
+    PromptSpec, TokenTable, Workload, days_in_month, growth_factor, month_starts, prompt_requests_per_day)
 
 ZERO, ONE = Decimal(0), Decimal(1)
 TOKEN_TYPES = ("input", "cached_input", "cache_write_5m", "cache_write_1h", "output", "reasoning", "training")
@@ -341,7 +340,3 @@ def max_requests_per_day(catalog: Catalog, inputs: PlanInputs) -> int | None:
     if guess == 0 and not fits(0):
         return None
     return guess
-
-
-__all__ = ["MonthRow", "Perturbation", "PlanInputs", "PlanError", "Projection", "project",
-           "max_requests_per_day", "with_primary", "with_levers", "API_LEVERS", "TOKEN_TYPES"]

@@ -7,12 +7,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from core.base.atomicio import atomic_write_text  # re-exported: callers save through here
 from core.plan.levers import (BatchLever, CachingLever, DistillationLever, Levers, OutputTrimLever,
                          RoutingLever, SelfHostLever)
 from core.plan.workload import MAX_HORIZON_MONTHS, PromptSpec, TokenTable, Workload
-from core.base.yamlio import (FieldError, LineDict, LoadError, parse_yaml, read_limited, to_date, to_decimal,
-                         to_int, to_str)
+from core.base import (
+    FieldError, LineDict, LoadError, parse_yaml, read_limited, to_date, to_decimal, to_int, to_str)
 
 SCHEMA_VERSION = 1
 NOTES_MAX_CHARS = 100_000
@@ -274,16 +273,3 @@ def load_demo() -> Scenario:
     if scenario is None:  # a broken bundled file is a packaging bug, not user input
         raise RuntimeError("; ".join(map(str, errors)))
     return scenario
-
-
-# --- writing --------------------------------------------------------------------------------
-
-
-# Writing lives in its own module; these names (and atomic_write_text) stay importable from here.
-from core.plan.scenario_write import (LITERAL_BLOCK_MIN_CHARS, dump_scenario, dump_scenario_parts,  # noqa: E402
-                                 save_scenario, scenario_to_data)
-
-__all__ = ["Scenario", "SCHEMA_VERSION", "NOTES_MAX_CHARS", "MAX_PROMPT_CHARS", "MAX_SCENARIO_BYTES",
-           "scenario_from_data", "parse_scenario", "load_scenario", "demo_scenario_path", "load_demo",
-           "LITERAL_BLOCK_MIN_CHARS", "dump_scenario", "dump_scenario_parts", "save_scenario",
-           "scenario_to_data", "atomic_write_text"]

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import yaml
 
-from core.base.atomicio import atomic_write_text
+from core.base import atomic_write_text
 from core.plan.scenario import _LEVER_FIELDS, SCHEMA_VERSION, Scenario
 
 if TYPE_CHECKING:
-    from core.tokens.largetext import LargeText
+    from core.tokens import LargeText
 
 
 def _plain(value: Any) -> Any:

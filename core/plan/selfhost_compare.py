@@ -4,15 +4,15 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
-from core.prices.catalog import Catalog
-from core.plan.evaluate import PlanResult
+from core.prices import Catalog
+from core.plan.evaluation import PlanResult
 from core.plan.workload import prompt_requests_per_day
 
 
 @lru_cache(maxsize=1)
 def tables():
     """(open models, accelerators) from the bundled YAML, parsed once per process (~0.25 s)."""
-    from core.selfhost.hardware import load_hardware, load_open_models
+    from core.selfhost import load_hardware, load_open_models
 
     return load_open_models()[0], load_hardware()[0]
 
@@ -23,8 +23,7 @@ def selfhost_comparison(result: PlanResult, catalog: Catalog):
     The API side is the primary model's list prices scaled by what the enabled levers save in that
     month, so the chart compares self-hosting with the optimized API plan, not the raw list price.
     """
-    from core.selfhost.breakeven import break_even
-    from core.selfhost.roofline import Deployment, estimate
+    from core.selfhost import Deployment, break_even, estimate
 
     s = result.scenario
     lever = s.levers.selfhost

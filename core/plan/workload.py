@@ -13,7 +13,7 @@ MAX_GROWTH_PCT = Decimal(1000)
 _LARGE_TEXT_CHARS = 1_000_000  # core.tokens.largetext.LARGE_TEXT_CHARS (not imported: start-up stays light)
 
 if TYPE_CHECKING:
-    from core.tokens.largetext import LargeText
+    from core.tokens import LargeText
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,7 @@ class PromptSpec:
         # Large texts are held as core.tokens.largetext.LargeText whichever way they arrive (file, paste,
         # scenario load): edited versions then share memory and remembered counts.
         if type(self.text) is not str or len(self.text) > _LARGE_TEXT_CHARS:
-            from core.tokens.largetext import as_prompt_text
+            from core.tokens import as_prompt_text
 
             object.__setattr__(self, "text", as_prompt_text(self.text))
 
@@ -164,7 +164,7 @@ Counter = Callable[[str, str], int]  # (text, tokenizer) -> tokens
 
 
 def default_counter(text: str, tokenizer: str) -> int:
-    from core.tokens.counting import count_tokens
+    from core.tokens import count_tokens
 
     return count_tokens(text, tokenizer).tokens
 
@@ -182,7 +182,7 @@ def count_prompts(prompts: Iterable[PromptSpec], tokenizers: Iterable[str],
         for p in prompts:
             table[(p.name, tok)] = p.fixed_tokens if p.fixed_tokens is not None else counter(p.text, tok)
         prefix_tokens[tok] = counter(prefix, tok) if prefix else 0
-    from core.prices.catalog import EXACT_TOKENIZERS
+    from core.prices import EXACT_TOKENIZERS
 
     exact = {tok: tok in EXACT_TOKENIZERS for tok in tokenizers}
     return TokenTable(table, prefix_tokens, exact, len(prefix))

@@ -11,8 +11,8 @@ from typing import Any, Mapping
 
 import yaml
 
-from core.base.atomicio import atomic_write_text  # temp file + os.replace, keeps <name>.bak
-from core.base.yamlio import LoadError, read_yaml_file
+from core.base import atomic_write_text  # temp file + os.replace, keeps <name>.bak
+from core.base import LoadError, read_yaml_file
 
 SCHEMA_VERSION = 1
 CALIBRATION_FILE = "calibration.yaml"
@@ -75,7 +75,7 @@ class CalibratedCount:
 
 
 def calibration_path() -> Path:
-    from core.prices.catalog import app_data_dir  # honours TOKEN_BUDGET_DATA_DIR (tests use tmp_path)
+    from core.base import app_data_dir  # honours TOKEN_BUDGET_DATA_DIR (tests use tmp_path)
 
     return app_data_dir() / CALIBRATION_FILE
 
@@ -256,10 +256,3 @@ def reset(model_id: str, *, path: Path | str | None = None) -> tuple[bool, list[
         return False, errors
     remaining = {k: v for k, v in calibrations.items() if k != model_id}
     return True, errors + _save(remaining, path)
-
-
-__all__ = [
-    "CALIBRATION_FILE", "CalibratedCount", "Calibration", "FACTOR_LIMITS", "MIN_SAMPLE_TOKENS",
-    "RESIDUAL_BAND_PCT", "add_sample", "apply", "calibrated", "calibration_path",
-    "dump_calibrations", "factor", "load", "parse_calibrations", "record", "reset",
-]

@@ -8,9 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from core.base.paths import app_data_dir, bundled_catalog_path, user_catalog_path  # noqa: F401 (re-exported)
-from core.base.yamlio import (MAX_PRICE_PER_MTOK, FieldError, LineDict, LoadError, parse_yaml,
-                         read_limited, read_yaml_file, to_date, to_decimal, to_int, to_str)
+from core.base import bundled_catalog_path, user_catalog_path
+from core.base import (
+    MAX_PRICE_PER_MTOK, FieldError, LineDict, LoadError, parse_yaml, read_limited, to_date, to_decimal,
+    to_int, to_str)
 
 SCHEMA_VERSION = 1
 RATE_KEYS = ("input", "cached_input", "cache_write_5m", "cache_write_1h", "output")
@@ -416,10 +417,3 @@ def require_model(catalog: Catalog, model_id: str) -> Model:
     if model is None:
         raise UnknownModel(model_id, catalog)
     return model
-
-
-__all__ = [
-    "Catalog", "LoadError", "LongContextTier", "Model", "PricePeriod", "Rates", "UnknownModel",
-    "load_catalog", "load_catalog_file", "parse_catalog", "require_model", "user_catalog_path",
-    "app_data_dir", "read_yaml_file",
-]

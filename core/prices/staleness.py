@@ -40,6 +40,3 @@ def staleness_warning(models: Iterable[Model], on: date, *, show: int = 3) -> st
     subject = "a price" if len(stale) == 1 else "prices"
     return (f"This uses {subject} older than {STALE_DAYS} days: {named}{more}. Check the providers' "
             f"pricing pages or import a fresh price file (`prices import FILE`).")
-
-
-__all__ = ["STALE_DAYS", "is_stale", "price_age_days", "stale_models", "staleness_warning"]

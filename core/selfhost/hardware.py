@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from core.selfhost.architecture import ATTENTION_KINDS, Attention, MoE, OpenModel
-from core.base.yamlio import (FieldError, LineDict, LoadError, parse_yaml, read_yaml_file, to_date,
-                         to_decimal, to_int, to_str)
+from core.base import (
+    FieldError, LineDict, LoadError, parse_yaml, read_yaml_file, to_date, to_decimal, to_int, to_str)
 from resources import resource_path
 
 SCHEMA_VERSION = 1

@@ -8,21 +8,11 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from core.tokens import fastcount
-from core.tokens.chunking import FAST_MIN_CHARS, count_exact, count_exact_fast, count_pieces, iter_split, split_text
+from core.tokens.chunking import FAST_MIN_CHARS, count_exact_fast, iter_split
 from core.tokens.incremental import IncrementalCounter
 from core.tokens.largetext import LargeText
-from core.tokens.textfiles import MAX_FILE_BYTES, TextFileError, decode_text_bytes, read_text_file
-from core.tokens.vocab import (ENCODING_NAMES, VocabularyError, get_encoding, is_loaded, load_encoding,
-                        preload)
+from core.tokens.vocab import (ENCODING_NAMES, VocabularyError, get_encoding, is_loaded)
 
-__all__ = [
-    "TokenCount", "EstimateFamily", "ESTIMATE_FAMILIES", "estimate_table_markdown", "EXACT_ENCODINGS", "count_tokens",
-    "count_chat", "clear_count_cache", "chat_overhead_tokens", "CHAT_OVERHEAD_SINGLE_USER", "resolve_tokenizer",
-    "get_encoding", "preload", "is_loaded", "load_encoding", "VocabularyError", "count_exact",
-    "count_exact_fast", "count_pieces", "split_text", "IncrementalCounter", "token_spans",
-    "read_text_file", "decode_text_bytes", "TextFileError", "MAX_FILE_BYTES", "preload_counting",
-    "counting_ready", "counting_backend",
-]
 
 EXACT_ENCODINGS: tuple[str, ...] = ENCODING_NAMES
 

@@ -35,7 +35,7 @@ class BreakdownChart(ChartBase):
         self._result = None
         self._months = []
         self._shown: list[tuple[str, list[float], object]] = []
-        from core.plan.projection import TOKEN_TYPES  # the fixed stacking order, bottom first
+        from core.plan import TOKEN_TYPES  # the fixed stacking order, bottom first
 
         self._token_types = TOKEN_TYPES
         for key in TOKEN_TYPES:

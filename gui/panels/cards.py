@@ -7,8 +7,8 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from core.plan.evaluate import PlanResult
-from core.prices.pricing import format_usd
+from core.plan import PlanResult
+from core.prices import format_usd
 from gui import theme
 
 

@@ -7,11 +7,10 @@ from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QRadioButton, QScrollArea, QVBoxLayout, QWidget)
 
-from core.prices.catalog import Catalog
-from core.plan.evaluate import PlanResult
-from core.plan.levers import (BatchLever, CachingLever, DistillationLever, LEVER_TITLES, OutputTrimLever,
-                         RoutingLever)
-from core.plan.scenario import Scenario
+from core.prices import Catalog
+from core.plan import (
+    BatchLever, CachingLever, DistillationLever, LEVER_TITLES, OutputTrimLever, PlanResult, RoutingLever,
+    Scenario)
 from gui import theme
 from gui.controller import ScenarioController
 from gui.panels.cards import money

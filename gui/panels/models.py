@@ -9,9 +9,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QTableView, QVBoxLayout, QWidget)
 
-from core.prices.catalog import Catalog, Model
-from core.plan.evaluate import STALE_DAYS
-from core.plan.scenario import Scenario
+from core.prices import Catalog, Model, STALE_DAYS
+from core.plan import Scenario
 from gui import theme
 from gui.controller import ScenarioController
 

@@ -7,8 +7,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
-from core.tokens.largetext import LargeText
-from core.plan.scenario import MAX_PROMPT_CHARS
+from core.tokens import LargeText
+from core.plan import MAX_PROMPT_CHARS
 
 BIG_DOC_CHARS = 100_000  # above this the editor's text is read on a short timer, not per keystroke
 # What the editor can hold and still answer within ~0.1 s. Qt lays a paragraph out as one piece:
@@ -76,7 +76,7 @@ def _mb(n: int) -> str:
 
 def read_prompt_file(path: str) -> "str | LargeText":
     """A dropped file's text (a LargeText when big); binary, non-UTF-8 or oversized files raise TextFileError."""
-    from core.tokens.counting import TextFileError, read_text_file
+    from core.tokens import TextFileError, read_text_file
 
     text = read_text_file(path, large=True)
     if len(text) > MAX_PROMPT_CHARS:

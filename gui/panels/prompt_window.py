@@ -9,8 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
 
-from core.tokens.largetext import LargeText
-from core.plan.scenario import MAX_PROMPT_CHARS
+from core.tokens import LargeText
+from core.plan import MAX_PROMPT_CHARS
 from gui.panels.prompt_editor import _index, _utf16_len, has_long_line, preview_of
 
 WINDOW_CHARS = 100_000  # what the editor holds of a large prompt

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QInputDialog
                                QMessageBox, QProgressBar, QStackedWidget, QTabBar, QToolButton,
                                QVBoxLayout, QWidget)
 
-from core.tokens.largetext import LargeText
-from core.plan.scenario import Scenario
+from core.tokens import LargeText
+from core.plan import Scenario
 from gui.controller import ScenarioController
 from gui.panels.prompt_editor import (BIG_DOC_CHARS, EDITOR_MAX_CHARS, EDITOR_MAX_LINE_CHARS, SYNC_READ_BYTES,
                                       PromptEditor, _read_files, preview_of, too_big_to_edit)
@@ -408,7 +408,7 @@ class PromptsPanel(WindowedEditing, QWidget):
             count = self.controller.counts.get((p.name, model.tokenizer)) if model else None
             factor = self.controller.token_factors.get(model_id) if model else None
             if count is not None and factor is not None and not count.exact:
-                from core.prices.calibration import calibrated
+                from core.prices import calibrated
 
                 count = calibrated(count, float(factor))
             label = "counting…" if count is None else count.label

@@ -4,8 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QComboBox, QLabel
 
-from core.plan.levers import SelfHostLever
-from core.plan.scenario import Scenario
+from core.plan import Scenario, SelfHostLever
 from gui.controller import ScenarioController
 from gui.panels.levers import LeverBox, lever_tooltip, select_data
 from gui.panels.widgets import PercentSlider, int_spin, set_quiet, spin
@@ -13,8 +12,8 @@ from gui.panels.widgets import PercentSlider, int_spin, set_quiet, spin
 
 def _choices() -> dict[str, list[tuple[str, str]]]:
     """(id, label) lists from core's hardware, open-model and quantization tables."""
-    from core.selfhost.quant import KV_DTYPES, QUANT_SCHEMES
-    from core.plan.selfhost_compare import tables
+    from core.selfhost import KV_DTYPES, QUANT_SCHEMES
+    from core.plan import tables
 
     models, accelerators = tables()
     return {

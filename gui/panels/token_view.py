@@ -99,7 +99,7 @@ class TokenView(QWidget):
         if self._pending is None:
             return
         text, tokenizer = self._pending
-        from core.tokens import counting as tokens
+        from core import tokens
 
         name, family = tokens.resolve_tokenizer(tokenizer)
         encoding = family.proxy if family else name

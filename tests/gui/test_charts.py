@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtGui import QColor, QPalette
 
 from core.prices.catalog import load_catalog_file
-from core.plan.evaluate import count_scenario, evaluate
+from core.plan.evaluation import count_scenario, evaluate
 from core.plan.levers import BatchLever, CachingLever, Levers
 from core.plan.scenario import Scenario
 from core.plan.workload import PromptSpec, Workload

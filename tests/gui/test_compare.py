@@ -1,4 +1,4 @@
-"""Compare dialog: two or more scenarios side by side, numbers from core.plan.evaluate, bad files reported."""
+"""Compare dialog: two or more scenarios side by side, numbers from core.plan.evaluation, bad files reported."""
 from __future__ import annotations
 
 from datetime import date
@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from core.prices.catalog import load_catalog_file
-from core.plan.evaluate import count_scenario, evaluate
+from core.plan.evaluation import count_scenario, evaluate
 from core.plan.levers import CachingLever, Levers
-from core.plan.scenario import Scenario, save_scenario
+from core.plan.scenario import Scenario
+from core.plan.scenario_write import save_scenario
 from core.plan.workload import PromptSpec, Workload
 from gui.charts.style import money
 from gui import compare as compare_module

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from core.prices.catalog import load_catalog_file
-from core.plan.evaluate import count_scenario, evaluate
+from core.plan.evaluation import count_scenario, evaluate
 from core.plan.levers import CachingLever, Levers
 from core.plan.projection import TOKEN_TYPES
 from core.plan.scenario import Scenario

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from core.plan.scenario import save_scenario
+from core.plan.scenario_write import save_scenario
 
 
 def test_window_opens_on_the_demo_with_a_result_drawn(window):

@@ -9,16 +9,14 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from core.base.atomicio import atomic_write_text  # temp file + os.replace, keeps <name>.bak
-from core.prices.catalog import (RATE_KEYS, SCHEMA_VERSION, LongContextTier, Model, PricePeriod, Rates,
-                          parse_catalog, parse_model)
+from core.base import atomic_write_text  # temp file + os.replace, keeps <name>.bak
+from core.prices import (
+    RATE_KEYS, SCHEMA_VERSION, LongContextTier, Model, PricePeriod, Rates, parse_catalog, parse_model)
 # Matching and comparing live in their own modules; callers keep importing them from here.
-from core.prices.files.compare import (ADDED, APPLICABLE, CHANGED, FIELD_MISSING, HOSTS, MISSING, NEW_FIELD,
-                                TOLERANCE, DiffItem, PriceDiff, cross_check, our_value,
-                                relative_difference, resolve_accept)
-from core.prices.files.reader import BATCH_FIELD, RATE_FIELDS, THRESHOLD_FIELD, TIER_PREFIX
-from core.prices.files.matching import ALIASES, Match, canonical_provider, match_models, normalize_model_key
-from core.base.yamlio import LoadError, parse_yaml, read_limited
+from core.prices.files.compare import (ADDED, DiffItem)
+from core.prices.files.records import BATCH_FIELD, RATE_FIELDS, THRESHOLD_FIELD, TIER_PREFIX
+from core.prices.files.matching import canonical_provider
+from core.base import LoadError, parse_yaml, read_limited
 
 
 # --- writing the user override file ----------------------------------------------------------
@@ -201,7 +199,7 @@ def _entry_errors(entry: dict[str, Any], file: str) -> list[LoadError]:
 
 def _refuse_bundled(path: Path) -> str | None:
     try:
-        from core.prices.catalog import bundled_catalog_path
+        from core.base import bundled_catalog_path
 
         bundled = bundled_catalog_path().resolve()
     except Exception:  # resources not importable: nothing to protect
@@ -313,11 +311,3 @@ def apply_accepted(diff_items: Iterable[DiffItem], accepted_keys: Iterable[str],
     except OSError as exc:
         return None, errors + [LoadError(name, None, "", f"cannot write the user file: {exc.strerror or exc}")]
     return path, errors
-
-
-__all__ = [
-    "ADDED", "ALIASES", "APPLICABLE", "CHANGED", "DiffItem", "FIELD_MISSING", "HOSTS", "MISSING", "Match",
-    "NEW_FIELD", "PriceDiff", "TOLERANCE", "apply_accepted", "canonical_provider", "cross_check",
-    "guess_tokenizer", "match_models", "model_to_entry", "normalize_model_key", "our_value",
-    "relative_difference", "resolve_accept",
-]

@@ -7,12 +7,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-from core.prices.catalog import Catalog, Model, PricePeriod
-from core.prices.files.reader import (ALL_FIELDS, BATCH_FIELD, RATE_FIELDS, THRESHOLD_FIELD, TIER_PREFIX,
-                               ImportedModel, ImportResult)
+from core.prices import Catalog, Model, PricePeriod
+from core.prices.files.records import (
+    ALL_FIELDS, BATCH_FIELD, RATE_FIELDS, THRESHOLD_FIELD, TIER_PREFIX, ImportedModel, ImportResult)
 from core.prices.files.matching import (_SECONDARY, ALIASES, Match, canonical_provider, match_models,
                               normalize_model_key)
-from core.base.yamlio import LoadError
+from core.base import LoadError
 
 TOLERANCE = Decimal("0.01")  # a relative difference above 1% is a disagreement
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Mapping
 
-from core.prices.catalog import Catalog, Model
-from core.prices.files.reader import ImportedModel, ImportResult
+from core.prices import Catalog, Model
+from core.prices.files.records import ImportedModel, ImportResult
 
 # File provider names → the provider names our catalog uses. Both sides go through this table,
 # so "x-ai" (genai-prices), "xai" (LiteLLM) and a catalog's "xai" all meet.

@@ -10,10 +10,9 @@ from typing import Any
 # implementation detail, so the names are re-exported.
 from core.prices.files.genai import looks_genai, parse_genai_prices
 from core.prices.files.litellm import looks_litellm, parse_litellm
-from core.prices.files.reading import MAX_ENTRIES, MAX_ERRORS, BadValue, key_path, per_token_to_per_mtok
-from core.prices.files.records import (ALL_FIELDS, BATCH_FIELD, RATE_FIELDS, THRESHOLD_FIELD, TIER_PREFIX,
-                                ImportedModel, ImportedPrice, ImportResult)
-from core.base.yamlio import LoadError, parse_yaml
+from core.prices.files.reading import BadValue
+from core.prices.files.records import ImportResult
+from core.base import LoadError, parse_yaml
 
 # LiteLLM's map is ~3.5 MB in late 2026 and grows ~1 MB a year; genai-prices data.json is ~0.4 MB.
 # 32 MB leaves room for years of growth while refusing a mistaken multi-GB drop. Defined here, next
@@ -101,11 +100,3 @@ def read_price_file(path: Path | str, fmt: str = "auto") -> ImportResult:
         return ImportResult(name, "unknown", {},
                             (LoadError(name, None, "", f"cannot read file: {getattr(exc, 'strerror', None) or exc}"),))
     return parse_price_bytes(raw, name, fmt)
-
-
-__all__ = [
-    "ALL_FIELDS", "BATCH_FIELD", "FORMATS", "ImportResult", "ImportedModel", "ImportedPrice",
-    "MAX_ENTRIES", "MAX_ERRORS", "MAX_IMPORT_BYTES", "RATE_FIELDS", "THRESHOLD_FIELD", "TIER_PREFIX",
-    "detect_format", "key_path", "parse_genai_prices", "parse_litellm", "parse_price_bytes",
-    "per_token_to_per_mtok", "read_price_file",
-]

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any, Iterable
 
-from core.base.yamlio import MAX_PRICE_PER_MTOK, LoadError
+from core.base import MAX_PRICE_PER_MTOK, LoadError
 
 MAX_ENTRIES = 100_000       # models (LiteLLM keys, or genai-prices models summed over providers)
 MAX_ERRORS = 200            # beyond this a file is clearly not what it claims; stop collecting

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Mapping
 
-from core.base.yamlio import LoadError
+from core.base import LoadError
 
 RATE_FIELDS = ("input", "cached_input", "cache_write_5m", "cache_write_1h", "output")
 TIER_PREFIX = "long_context."

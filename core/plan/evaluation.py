@@ -6,13 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 from core.plan.analysis import SensitivityBar, Waterfall, sensitivity, waterfall
-from core.prices.catalog import Catalog
+from core.prices import Catalog, stale_models, staleness_warning
 from core.plan.projection import Projection, max_requests_per_day, project, with_levers
 from core.plan.scenario import Scenario
-from core.prices.staleness import STALE_DAYS, stale_models, staleness_warning
 from core.plan.workload import TokenTable, count_prompts
 
-__all__ = ["STALE_DAYS", "PlanResult", "count_scenario", "evaluate", "tokenizers_for"]
 
 
 @dataclass(frozen=True)
