@@ -229,7 +229,7 @@ def run_calibrate(args) -> int:
               file=sys.stderr)
     result, errors = calibration.record(model.id, args.estimate, args.billed)
     if result is None:
-        raise CliError(str(errors[-1].reason if errors else "calibration not recorded"))
+        raise CliError(str(errors[-1].message if errors else "calibration not recorded"))
     _warn(errors)
     if args.json:
         emit_json({"model": result.model_id, "factor": result.factor, "samples": result.samples,

@@ -345,9 +345,9 @@ class PricesDialog(QDialog):
         result, errors = calibration.record(model_id, self.estimate_box.value(), self.billed_box.value(),
                                             path=self.calibration_file, today=self.today)
         if result is None:
-            self.cal_status.setText(str(errors[-1].reason if errors else "calibration not recorded"))
+            self.cal_status.setText(str(errors[-1].message if errors else "calibration not recorded"))
             return False
-        note = "".join(f" ({e.reason})" for e in errors[:1])
+        note = "".join(f" ({e.message})" for e in errors[:1])
         self.cal_status.setText(f"{model_id}: factor {result.factor:.4f} from {result.samples} sample(s).{note}")
         self.refresh_calibrations()
         self.calibration_changed.emit(model_id)

@@ -56,13 +56,13 @@ def test_samples_combine_as_a_ratio_of_totals():
 ])
 def test_implausible_samples_are_refused_and_nothing_is_written(data_dir, estimate, billed, words):
     result, errors = calibration.record("m-1", estimate, billed)
-    assert result is None and words in errors[-1].reason
+    assert result is None and words in errors[-1].message
     assert not (data_dir / "calibration.yaml").exists()
 
 
 def test_bad_model_id_is_refused():
     result, errors = calibration.record("Not A Slug!", 1_000, 1_100)
-    assert result is None and "slug" in errors[0].reason
+    assert result is None and "slug" in errors[0].message
 
 
 def test_corrupted_file_is_an_error_value_and_recording_recovers(data_dir):
@@ -72,7 +72,7 @@ def test_corrupted_file_is_an_error_value_and_recording_recovers(data_dir):
     assert calibrations == {} and errors and errors[0].line is not None
     assert calibration.factor("m-1") is None
     result, errors = calibration.record("m-1", 1_000, 1_100)
-    assert result is not None and any(".bak" in e.reason for e in errors)
+    assert result is not None and any(".bak" in e.message for e in errors)
     assert (data_dir / "calibration.yaml.bak").read_bytes().startswith(b"schema_version: 1\nmodels: {m-1: [")
     assert calibration.factor("m-1") == pytest.approx(1.1)
 

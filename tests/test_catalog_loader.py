@@ -47,7 +47,7 @@ def test_bad_field_names_file_line_and_field_and_keeps_good_entries():
     assert list(catalog.models) == ["good-one"]
     assert len(errors) == 2
     assert errors[0].file == "models.yaml" and errors[0].line == 14
-    assert errors[0].field == "bad-price.prices.input" and "negative" in errors[0].reason
+    assert errors[0].field == "bad-price.prices.input" and "negative" in errors[0].message
     assert errors[1].field == "bad-tokenizer.tokenizer" and errors[1].line == 20
     assert str(errors[0]).startswith("models.yaml:14 [bad-price.prices.input]")
 
@@ -55,13 +55,13 @@ def test_bad_field_names_file_line_and_field_and_keeps_good_entries():
 def test_malformed_yaml_names_the_line():
     catalog, errors = parse_catalog("schema_version: 1\nmodels:\n  - id: [unclosed\n", "x.yaml")
     assert len(catalog) == 0
-    assert errors[0].file == "x.yaml" and errors[0].line is not None and "invalid YAML" in errors[0].reason
+    assert errors[0].file == "x.yaml" and errors[0].line is not None and "invalid YAML" in errors[0].message
 
 
 def test_nan_infinity_and_float_prices():
     text = GOOD.replace('"1.00"', ".nan")
     _, errors = parse_catalog(text, "m.yaml")
-    assert "finite" in errors[0].reason
+    assert "finite" in errors[0].message
     catalog, errors = parse_catalog(GOOD.replace('"1.00"', "0.1"), "m.yaml")
     assert errors == [] and catalog.get("good-one").rates_on().input_per_mtok == Decimal("0.1")
 
@@ -77,7 +77,7 @@ def test_alias_bomb_is_refused():
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8))
     catalog, errors = parse_catalog(bomb, "bomb.yaml")
-    assert len(catalog) == 0 and "alias" in errors[0].reason
+    assert len(catalog) == 0 and "alias" in errors[0].message
 
 
 def test_binary_and_non_utf8_bytes():

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from core.prices.catalog import parse_catalog
 from cli import run as cli_run
 from core.plan.scenario import parse_scenario
-from core.base.yamlio import LoadError
+from core.base.problems import Problem
 
 FUZZ = settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -38,7 +38,7 @@ def assert_errors_are_values(result):
     value, errors = result
     assert isinstance(errors, list)
     for error in errors:
-        assert isinstance(error, LoadError) and error.file and error.reason
+        assert isinstance(error, Problem) and error.file and error.message
 
 
 def dump(tree) -> str:

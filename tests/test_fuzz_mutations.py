@@ -97,10 +97,10 @@ DOCUMENT_LEVEL = ("invalid YAML", "a scenario file must be", "expected a mapping
 def _check(errors, file: str):
     assert isinstance(errors, list)
     for error in errors:
-        assert error.file == file and error.reason
-        if not error.reason.startswith(DOCUMENT_LEVEL):
+        assert error.file == file and error.message
+        if not error.message.startswith(DOCUMENT_LEVEL):
             assert error.line is not None, error  # a field problem names its line…
-            assert error.field or error.reason.startswith("duplicate"), error  # …and its field
+            assert error.field or error.message.startswith("duplicate"), error  # …and its field
         assert len(str(error)) < 1_000  # long values are quoted briefly
 
 

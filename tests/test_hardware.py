@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.selfhost.hardware import load_hardware, load_open_models, parse_hardware, parse_open_models
-from core.base.yamlio import LoadError
+from core.base.problems import Problem
 
 HARDWARE, HARDWARE_ERRORS = load_hardware()
 MODELS, MODEL_ERRORS = load_open_models()
@@ -126,14 +126,14 @@ def test_each_kind_of_bad_field_is_named(change, field, reason):
         "id: good", "id: other")), "hw.yaml")
     assert list(loaded) == ["other"]
     assert [e.field for e in errors] == [field]
-    assert reason in errors[0].reason
+    assert reason in errors[0].message
     assert errors[0].line >= 3 and errors[0].file == "hw.yaml"
 
 
 def test_duplicate_ids_keep_the_first():
     loaded, errors = parse_hardware(_hardware(GOOD_GPU, GOOD_GPU), "hw.yaml")
     assert list(loaded) == ["good"]
-    assert errors[0].field == "good.id" and "duplicate" in errors[0].reason
+    assert errors[0].field == "good.id" and "duplicate" in errors[0].message
     assert errors[0].line == 3 + GOOD_GPU.count("\n")
 
 
@@ -152,7 +152,7 @@ def test_broken_files_return_errors_not_exceptions(text, line):
 
 def test_unreadable_file_is_an_error_value(tmp_path):
     loaded, errors = load_hardware(tmp_path / "missing.yaml")
-    assert loaded == {} and "cannot read" in errors[0].reason
+    assert loaded == {} and "cannot read" in errors[0].message
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"\x00\x01\xff")
     assert load_open_models(binary)[0] == {}
@@ -235,4 +235,4 @@ def test_loaders_never_raise_on_arbitrary_yaml(tree, list_key):
     for parse in (parse_hardware, parse_open_models):
         loaded, errors = parse(text, "fuzz.yaml")
         assert isinstance(loaded, dict)
-        assert all(isinstance(e, LoadError) and e.file == "fuzz.yaml" and e.reason for e in errors)
+        assert all(isinstance(e, Problem) and e.file == "fuzz.yaml" and e.message for e in errors)

@@ -160,7 +160,7 @@ def test_scenario_numbers_name_line_and_field(tmp_path, field, value, line, word
     scenario, errors = parse_scenario(text, "plan.yaml")
     assert scenario is None and len(errors) == 1, errors
     error = errors[0]
-    assert (error.file, error.line) == ("plan.yaml", line) and error.field and words in error.reason, error
+    assert (error.file, error.line) == ("plan.yaml", line) and error.field and words in error.message, error
     path = tmp_path / "plan.yaml"
     path.write_text(text, encoding="utf-8")
     one_line_error(*cli("project", str(path))[::2], f"{path}:{line}", words)
@@ -182,7 +182,7 @@ def test_project_refuses_hostile_scenario_files(tmp_path, content, words):
     path = tmp_path / "plan.yaml"
     path.write_bytes(content)
     scenario, errors = load_scenario(path)
-    assert scenario is None and words in errors[0].reason
+    assert scenario is None and words in errors[0].message
     one_line_error(*cli("project", str(path))[::2], words)
 
 
@@ -205,7 +205,7 @@ def test_a_huge_scenario_file_is_refused_before_it_is_read(tmp_path, monkeypatch
 
     monkeypatch.setattr("builtins.open", spy)
     scenario, errors = load_scenario(path)
-    assert scenario is None and errors[0].reason == "file is larger than 1,000,000 bytes"
+    assert scenario is None and errors[0].message == "file is larger than 1,000,000 bytes"
     assert reads == [1_000_001]  # one bounded read, never the 50 MB
 
 
@@ -225,7 +225,7 @@ def test_catalog_prices_name_line_and_field(prices, field, words):
     text = GOOD_MODEL.replace('{input: "1.00", output: "2.00"}', prices)
     catalog, errors = parse_catalog(text, "models.yaml", "user")
     assert len(catalog) == 0 and len(errors) == 1
-    assert (errors[0].line, errors[0].field) == (7, f"my-model.{field}") and words in errors[0].reason
+    assert (errors[0].line, errors[0].field) == (7, f"my-model.{field}") and words in errors[0].message
 
 
 @pytest.mark.parametrize("extra, field, words", [
@@ -243,7 +243,7 @@ def test_catalog_fields_name_line_and_field(extra, field, words):
     catalog, errors = parse_catalog(text, "models.yaml", "user")
     assert len(catalog) == 0 and errors, text
     assert errors[0].field == f"my-model.{field}" if field != "my-model" else errors[0].field == "my-model"
-    assert words in errors[0].reason and errors[0].line
+    assert words in errors[0].message and errors[0].line
 
 
 def test_a_hostile_user_catalog_never_stops_the_cli(tmp_path, monkeypatch):

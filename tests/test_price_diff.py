@@ -350,7 +350,7 @@ def test_apply_never_overwrites_a_broken_user_file(catalog, tmp_path):
     user = tmp_path / "models.yaml"
     user.write_text("schema_version: 1\nmodels: [unclosed\n")
     written, errors = apply_accepted(_stale_terra_diff(catalog).items, {"gpt-5.6-terra"}, user)
-    assert written is None and any("nothing was written" in e.reason for e in errors)
+    assert written is None and any("nothing was written" in e.message for e in errors)
     assert user.read_text() == "schema_version: 1\nmodels: [unclosed\n"
 
 
@@ -360,7 +360,7 @@ def test_apply_refuses_the_bundled_catalog_path(catalog):
     target = bundled_catalog_path()
     before = target.read_bytes() if target.exists() else None
     written, errors = apply_accepted(_stale_terra_diff(catalog).items, {"gpt-5.6-terra"}, target)
-    assert written is None and "bundled" in errors[0].reason
+    assert written is None and "bundled" in errors[0].message
     assert (target.read_bytes() if target.exists() else None) == before
 
 
@@ -370,7 +370,7 @@ def test_new_long_context_tier_needs_its_threshold(catalog, tmp_path):
                                       output_cost_per_token_above_272k_tokens=1.5e-05)})
     diff = cross_check(catalog, imported, DAY)
     written, errors = apply_accepted(diff.items, {"gpt-5:long_context.input"}, tmp_path / "m.yaml")
-    assert written is None and "threshold" in errors[0].reason
+    assert written is None and "threshold" in errors[0].message
     written, errors = apply_accepted(diff.items, {"gpt-5"}, tmp_path / "m.yaml", today=DAY)
     assert errors == []
     tier = load_catalog_file(written, "user")[0].get("gpt-5").period_on(DAY).long_context

@@ -15,7 +15,7 @@ from core.prices.files.litellm import parse_litellm
 from core.prices.files.reader import parse_price_bytes, read_price_file
 from core.prices.files import reading
 from core.prices.files.reading import per_token_to_per_mtok
-from core.base.yamlio import LoadError
+from core.base.problems import Problem
 
 FIXTURES = Path(__file__).parent / "fixtures" / "prices"
 
@@ -73,13 +73,13 @@ def test_litellm_partial_file_keeps_good_entries_and_names_each_problem():
     result = read_price_file(FIXTURES / "litellm_partial.json")
     assert set(result.models) == {"gpt-5", "claude-sonnet-4-5"}  # half-read entries are dropped
     by_field = {e.field: e for e in result.errors}
-    assert all(isinstance(e, LoadError) and e.file == "litellm_partial.json" for e in result.errors)
+    assert all(isinstance(e, Problem) and e.file == "litellm_partial.json" for e in result.errors)
     negative = by_field["bad-negative.input_cost_per_token"]
-    assert "negative" in negative.reason and negative.line == 9
-    assert "cheap" in by_field["bad-text-price.input_cost_per_token"].reason
-    assert by_field["bad-text-price.output_cost_per_token"].reason.startswith("expected a number")
+    assert "negative" in negative.message and negative.line == 9
+    assert "cheap" in by_field["bad-text-price.input_cost_per_token"].message
+    assert by_field["bad-text-price.output_cost_per_token"].message.startswith("expected a number")
     assert by_field["not-an-object"].line == 20
-    assert "plausible" in by_field["bad-huge.input_cost_per_token"].reason
+    assert "plausible" in by_field["bad-huge.input_cost_per_token"].message
     # A bad context window is reported, but the model's prices still count.
     assert "claude-sonnet-4-5.max_input_tokens" in by_field
     assert prices(result, "claude-sonnet-4-5")["output"] == Decimal("15")
@@ -130,7 +130,7 @@ def test_genai_refs_are_provider_qualified():
 def test_genai_partial_file_reports_each_problem_and_keeps_good_models():
     result = read_price_file(FIXTURES / "genai_partial.json")
     assert set(result.models) == {"openai/gpt-5", "openai/bad-tiers"}
-    reasons = {e.field: e.reason for e in result.errors}
+    reasons = {e.field: e.message for e in result.errors}
     assert "negative" in reasons["providers.openai.models.bad-negative.prices.input_mtok"]
     assert "non-empty" in reasons["providers.openai.models[2].id"]
     assert "different token counts" in reasons["providers.openai.models.bad-tiers.prices"]
@@ -165,24 +165,24 @@ def test_malformed_files_yield_one_error_and_no_models(name, reason, line):
     result = read_price_file(FIXTURES / name)
     assert not result.ok and result.models == {}
     (error,) = result.errors
-    assert reason in error.reason and error.file == name and error.line == line
+    assert reason in error.message and error.file == name and error.line == line
 
 
 def test_missing_file_is_an_error_value(tmp_path):
     result = read_price_file(tmp_path / "nope.json")
-    assert not result.ok and "cannot read" in result.errors[0].reason
+    assert not result.ok and "cannot read" in result.errors[0].message
 
 
 def test_empty_and_oversized_files_are_refused(monkeypatch):
-    assert "empty" in parse_price_bytes(b"  \n", "e.json").errors[0].reason
+    assert "empty" in parse_price_bytes(b"  \n", "e.json").errors[0].message
     monkeypatch.setattr(price_import, "MAX_IMPORT_BYTES", 100)
     big = parse_price_bytes(b"{" + b" " * 200 + b"}", "big.json")
-    assert "larger than" in big.errors[0].reason
+    assert "larger than" in big.errors[0].message
 
 
 def test_deeply_nested_json_is_an_error_not_a_crash():
     result = parse_price_bytes(b"[" * 100_000 + b"]" * 100_000, "deep.json")
-    assert not result.ok and "invalid JSON" in result.errors[0].reason
+    assert not result.ok and "invalid JSON" in result.errors[0].message
 
 
 def test_forcing_the_wrong_format_gives_errors_not_a_crash():
@@ -193,19 +193,19 @@ def test_forcing_the_wrong_format_gives_errors_not_a_crash():
 
 
 def test_unknown_format_name_is_an_error():
-    assert "unknown format" in parse_price_bytes(b"{}", "x.json", "csv").errors[0].reason
+    assert "unknown format" in parse_price_bytes(b"{}", "x.json", "csv").errors[0].message
 
 
 def test_error_flood_is_capped():
     data = {f"m{i}": {"mode": "chat", "input_cost_per_token": "x"} for i in range(1000)}
     result = parse_litellm(data, "flood.json", text=json.dumps(data))
     assert len(result.errors) == reading.MAX_ERRORS + 1
-    assert "more problems" in result.errors[-1].reason
+    assert "more problems" in result.errors[-1].message
 
 
 def test_parsers_accept_already_decoded_structures_with_floats():
     result = parse_litellm({"m": {"mode": "chat", "input_cost_per_token": 1e-06,
                                   "output_cost_per_token": float("inf")}}, "x")
-    assert result.models == {} and "finite" in result.errors[0].reason
+    assert result.models == {} and "finite" in result.errors[0].message
     genai = parse_genai_prices({"id": "p", "models": [{"id": "m", "prices": {"input_mtok": 0.1}}]}, "y")
     assert genai.models["p/m"].prices[0].value == Decimal("0.1")

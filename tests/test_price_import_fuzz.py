@@ -14,7 +14,8 @@ from core.prices.files.records import ALL_FIELDS, ImportResult
 from core.prices.files.reader import FORMATS, parse_price_bytes
 from core.prices.files.genai import parse_genai_prices
 from core.prices.files.litellm import parse_litellm
-from core.base.yamlio import MAX_PRICE_PER_MTOK, LoadError
+from core.base.yamlio import MAX_PRICE_PER_MTOK
+from core.base.problems import Problem
 
 FUZZ = settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
 DAY = date(2026, 11, 26)
@@ -143,7 +144,7 @@ genai_files = st.one_of(st.lists(providers, max_size=3), providers, st.lists(pro
 def assert_well_formed(result: ImportResult) -> None:
     assert isinstance(result, ImportResult)
     for error in result.errors:
-        assert isinstance(error, LoadError) and isinstance(error.reason, str) and error.reason
+        assert isinstance(error, Problem) and isinstance(error.message, str) and error.message
         assert error.line is None or error.line >= 1
     for model in result.models.values():
         for price in model.prices:

@@ -56,7 +56,7 @@ def test_bad_values_name_field_and_line(bad, field, line, words):
     text = MINIMAL.replace("  requests_per_day: 100\n", bad)
     s, errors = parse_scenario(text, "plan.yaml")
     assert s is None
-    assert errors[0].field == field and errors[0].line == line and words in errors[0].reason
+    assert errors[0].field == field and errors[0].line == line and words in errors[0].message
     assert errors[0].file == "plan.yaml"
 
 
@@ -64,9 +64,9 @@ def test_unknown_keys_and_wrong_schema_version():
     _, errors = parse_scenario(MINIMAL.replace("name: t\n", "name: t\ncolour: red\n"), "p.yaml")
     assert errors[0].field == "colour" and errors[0].line == 3
     _, errors = parse_scenario(MINIMAL.replace("schema_version: 1", "schema_version: 9"), "p.yaml")
-    assert "schema_version" in errors[0].reason
+    assert "schema_version" in errors[0].message
     _, errors = parse_scenario(MINIMAL + "levers:\n  caching: {enabled: yes, hit_rate: 1.5}\n", "p.yaml")
-    assert errors[0].field == "levers.caching.hit_rate" and errors[0].line == 13 and "between 0 and 1" in errors[0].reason
+    assert errors[0].field == "levers.caching.hit_rate" and errors[0].line == 13 and "between 0 and 1" in errors[0].message
 
 
 def test_horizon_is_bounded():
@@ -105,7 +105,7 @@ def test_failed_save_leaves_previous_file_intact(tmp_path, monkeypatch):
 
 def test_unreadable_file_is_an_error_value(tmp_path):
     s, errors = load_scenario(tmp_path / "missing.yaml")
-    assert s is None and "cannot read" in errors[0].reason
+    assert s is None and "cannot read" in errors[0].message
     (tmp_path / "bin.yaml").write_bytes(b"\x00\x01binary")
     s, errors = load_scenario(tmp_path / "bin.yaml")
     assert s is None and errors

@@ -62,7 +62,7 @@ def test_every_yaml_import_site_is_known():
 def test_python_object_tags_are_refused(pure_python):
     for text in ("!!python/object/apply:os.system ['echo pwned']", "!!python/name:os.system", "a: !!python/tuple [1]"):
         data, errors = parse_yaml(text, "evil.yaml", pure_python=pure_python)
-        assert data is None and "could not determine a constructor" in errors[0].reason
+        assert data is None and "could not determine a constructor" in errors[0].message
 
 
 @PARSERS
@@ -71,7 +71,7 @@ def test_alias_bomb_is_refused_quickly(pure_python):
     for i in range(1, 10):
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
     data, errors = parse_yaml("\n".join(lines), "bomb.yaml", pure_python=pure_python)
-    assert data is None and f"more than {MAX_ALIASES} aliases" in errors[0].reason
+    assert data is None and f"more than {MAX_ALIASES} aliases" in errors[0].message
 
 
 @PARSERS
@@ -79,7 +79,7 @@ def test_a_flat_list_with_too_many_values_is_refused(pure_python, monkeypatch):
     assert MAX_YAML_NODES >= 50 * 2_675  # the bundled catalog's size, with room to grow
     monkeypatch.setattr(yamlio, "MAX_YAML_NODES", 1_000)
     data, errors = parse_yaml("[" + "1," * 1_010 + "]", "flat.yaml", pure_python=pure_python)
-    assert data is None and "more than 1,000 values" in errors[0].reason
+    assert data is None and "more than 1,000 values" in errors[0].message
     assert parse_yaml("[" + "1," * 990 + "]", "flat.yaml", pure_python=pure_python)[1] == []
 
 
@@ -89,12 +89,12 @@ def test_size_limits_are_checked_before_parsing(tmp_path):
     from core.prices.catalog import load_catalog_file
 
     catalog, errors = load_catalog_file(big)
-    assert len(catalog) == 0 and "larger than 5,000,000 bytes" in errors[0].reason
+    assert len(catalog) == 0 and "larger than 5,000,000 bytes" in errors[0].message
     data, errors = yamlio.read_yaml_file(big)
-    assert data is None and "larger than" in errors[0].reason
+    assert data is None and "larger than" in errors[0].message
     # Scenarios hold whole prompts: they have their own, larger limit.
     assert MAX_SCENARIO_BYTES > 4 * scenario_module.MAX_PROMPT_CHARS
-    assert parse_scenario(b"x" * (MAX_SCENARIO_BYTES + 1), "huge.yaml")[1][0].reason.startswith("file is larger")
+    assert parse_scenario(b"x" * (MAX_SCENARIO_BYTES + 1), "huge.yaml")[1][0].message.startswith("file is larger")
 
 
 @PARSERS

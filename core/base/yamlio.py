@@ -1,20 +1,18 @@
-"""Safe, size-limited YAML reading that remembers line numbers, and errors as values."""
+"""Safe, size-limited YAML reading that remembers line numbers; problems come back as values."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import yaml
 
+from core.base.problems import Problem
+
 MAX_YAML_BYTES = 5_000_000  # catalogs, hardware tables, price files: far above any real one
 MAX_ALIASES = 50  # anchors are legitimate, but a "billion laughs" document needs many aliases
 MAX_YAML_NODES = 200_000  # the bundled catalog has ~2,700; bounds memory whatever the file size
-
-MAX_FIELD_CHARS = 200
-MAX_REASON_CHARS = 500
 
 # libyaml (PyYAML's C extension) does the character-level scanning when it is installed: 50-100×
 # faster than the pure-Python scanner on big prompt texts. Composing stays in Python either way,
@@ -23,29 +21,6 @@ try:
     from yaml._yaml import CParser as _CParser  # the binding yaml.CSafeLoader is built on
 except ImportError:  # PyYAML without libyaml: the pure-Python scanner, same results, slower
     _CParser = None
-
-
-@dataclass(frozen=True, slots=True)
-class LoadError:
-    """One problem found while reading a data file; the rest of the file still loads."""
-
-    file: str
-    line: int | None
-    field: str
-    reason: str
-
-    def __post_init__(self) -> None:
-        # A hostile file can put megabytes into a key or value; messages quote them, so they are
-        # capped here, where every loader's errors pass, and a dialog never chokes on one.
-        for name, limit in (("field", MAX_FIELD_CHARS), ("reason", MAX_REASON_CHARS)):
-            text = getattr(self, name)
-            if isinstance(text, str) and len(text) > limit:
-                object.__setattr__(self, name, text[:limit - 1] + "…")
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        field = f" [{self.field}]" if self.field else ""
-        return f"{where}{field}: {self.reason}"
 
 
 class LineDict(dict):
@@ -139,12 +114,12 @@ for _cls in {_PyLoader, _Loader}:
     _cls.add_constructor("tag:yaml.org,2002:int", _LimitedComposer.construct_lenient_int)
 
 
-def _too_large(file: str, max_bytes: int) -> LoadError:
-    return LoadError(file, None, "", f"file is larger than {max_bytes:,} bytes")
+def _too_large(file: str, max_bytes: int) -> Problem:
+    return Problem(file, None, "", f"file is larger than {max_bytes:,} bytes")
 
 
 def parse_yaml(text: str | bytes, file: str, *, max_bytes: int = MAX_YAML_BYTES,
-               pure_python: bool = False) -> tuple[Any, list[LoadError]]:
+               pure_python: bool = False) -> tuple[Any, list[Problem]]:
     """Parse one YAML document safely (SafeConstructor only, size, alias and node limits).
 
     Returns (data or None, errors). `pure_python` skips libyaml (tests compare the two paths).
@@ -155,11 +130,11 @@ def parse_yaml(text: str | bytes, file: str, *, max_bytes: int = MAX_YAML_BYTES,
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            return None, [LoadError(file, None, "", f"not UTF-8 text (bad byte at offset {exc.start})")]
+            return None, [Problem(file, None, "", f"not UTF-8 text (bad byte at offset {exc.start})")]
     if len(text) > max_bytes:
         return None, [_too_large(file, max_bytes)]
     if "\x00" in text:
-        return None, [LoadError(file, None, "", "binary data (NUL byte), not a YAML text file")]
+        return None, [Problem(file, None, "", "binary data (NUL byte), not a YAML text file")]
     loader = None
     try:
         # The reader validates characters in its constructor, so it belongs inside the try.
@@ -169,16 +144,16 @@ def parse_yaml(text: str | bytes, file: str, *, max_bytes: int = MAX_YAML_BYTES,
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         reason = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        return None, [LoadError(file, line, "", f"invalid YAML: {reason}")]
+        return None, [Problem(file, line, "", f"invalid YAML: {reason}")]
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError, MemoryError) as exc:
-        return None, [LoadError(file, None, "", f"invalid YAML: {exc}"[:300])]
+        return None, [Problem(file, None, "", f"invalid YAML: {exc}"[:300])]
     finally:
         if loader is not None:
             loader.dispose()
 
 
 def read_limited(path, max_bytes: int = MAX_YAML_BYTES, *, label: str | None = None
-                 ) -> tuple[bytes | None, list[LoadError]]:
+                 ) -> tuple[bytes | None, list[Problem]]:
     """At most max_bytes + 1 bytes of a file (one more tells "too large" apart from "just fits").
 
     An oversized file is refused without reading it all; an unreadable one is an error value.
@@ -188,14 +163,14 @@ def read_limited(path, max_bytes: int = MAX_YAML_BYTES, *, label: str | None = N
         with open(path, "rb") as handle:
             raw = handle.read(max_bytes + 1)
     except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
-        return None, [LoadError(name, None, "", f"cannot read file: {getattr(exc, 'strerror', None) or exc}")]
+        return None, [Problem(name, None, "", f"cannot read file: {getattr(exc, 'strerror', None) or exc}")]
     if len(raw) > max_bytes:
         return None, [_too_large(name, max_bytes)]
     return raw, []
 
 
 def read_yaml_file(path, *, label: str | None = None,
-                   max_bytes: int = MAX_YAML_BYTES) -> tuple[Any, list[LoadError]]:
+                   max_bytes: int = MAX_YAML_BYTES) -> tuple[Any, list[Problem]]:
     """Read and parse a YAML file; an unreadable file is an error value, not an exception."""
     name = label or str(path)
     raw, errors = read_limited(path, max_bytes, label=name)

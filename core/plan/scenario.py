@@ -11,7 +11,7 @@ from core.plan.levers import (BatchLever, CachingLever, DistillationLever, Lever
                          RoutingLever, SelfHostLever)
 from core.plan.workload import MAX_HORIZON_MONTHS, PromptSpec, TokenTable, Workload
 from core.base import (
-    FieldError, LineDict, LoadError, parse_yaml, read_limited, to_date, to_decimal, to_int, to_str)
+    FieldError, LineDict, Problem, parse_yaml, read_limited, to_date, to_decimal, to_int, to_str)
 
 SCHEMA_VERSION = 1
 NOTES_MAX_CHARS = 100_000
@@ -102,11 +102,11 @@ def _convert(kind: str, value: Any) -> Any:
 class _Reader:
     def __init__(self, file: str) -> None:
         self.file = file
-        self.errors: list[LoadError] = []
+        self.errors: list[Problem] = []
 
     def err(self, mapping: Any, key: Any, field_name: str, reason: str) -> None:
         line = mapping.line_of(key) if isinstance(mapping, LineDict) else None
-        self.errors.append(LoadError(self.file, line, field_name, reason))
+        self.errors.append(Problem(self.file, line, field_name, reason))
 
     def mapping(self, value: Any, where: str, parent: Any, key: Any) -> LineDict | None:
         if value is None:
@@ -203,10 +203,10 @@ def _levers(r: _Reader, data: LineDict) -> Levers:
     return Levers(**built)
 
 
-def scenario_from_data(data: Any, file: str) -> tuple[Scenario | None, list[LoadError]]:
+def scenario_from_data(data: Any, file: str) -> tuple[Scenario | None, list[Problem]]:
     r = _Reader(file)
     if not isinstance(data, dict):
-        return None, [LoadError(file, None, "", "a scenario file must be a YAML mapping")]
+        return None, [Problem(file, None, "", "a scenario file must be a YAML mapping")]
     data = data if isinstance(data, LineDict) else LineDict(data)
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
@@ -248,14 +248,14 @@ def scenario_from_data(data: Any, file: str) -> tuple[Scenario | None, list[Load
     return scenario, []
 
 
-def parse_scenario(text: str | bytes, file: str) -> tuple[Scenario | None, list[LoadError]]:
+def parse_scenario(text: str | bytes, file: str) -> tuple[Scenario | None, list[Problem]]:
     data, errors = parse_yaml(text, file, max_bytes=MAX_SCENARIO_BYTES)
     if errors:
         return None, errors
     return scenario_from_data(data, file)
 
 
-def load_scenario(path: Path | str) -> tuple[Scenario | None, list[LoadError]]:
+def load_scenario(path: Path | str) -> tuple[Scenario | None, list[Problem]]:
     raw, errors = read_limited(path, MAX_SCENARIO_BYTES)  # an oversized file is never read whole
     if raw is None:
         return None, errors

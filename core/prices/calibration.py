@@ -12,7 +12,7 @@ from typing import Any, Mapping
 import yaml
 
 from core.base import atomic_write_text  # temp file + os.replace, keeps <name>.bak
-from core.base import LoadError, read_yaml_file
+from core.base import Problem, read_yaml_file
 
 SCHEMA_VERSION = 1
 CALIBRATION_FILE = "calibration.yaml"
@@ -83,25 +83,25 @@ def calibration_path() -> Path:
 # --- pure parts ------------------------------------------------------------------------------
 
 
-def parse_calibrations(data: Any, file: str) -> tuple[dict[str, Calibration], list[LoadError]]:
+def parse_calibrations(data: Any, file: str) -> tuple[dict[str, Calibration], list[Problem]]:
     """Decoded calibration YAML → (model id → Calibration, errors). Bad entries are skipped."""
     if data is None:
         return {}, []
     if not isinstance(data, dict) or not isinstance(data.get("models", {}), dict):
-        return {}, [LoadError(file, getattr(data, "line", None), "models",
+        return {}, [Problem(file, getattr(data, "line", None), "models",
                               "expected a mapping with schema_version and models")]
     if data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
-        return {}, [LoadError(file, None, "schema_version",
+        return {}, [Problem(file, None, "schema_version",
                               f"unsupported schema_version {data.get('schema_version')!r}")]
     models = data.get("models") or {}
     out: dict[str, Calibration] = {}
-    errors: list[LoadError] = []
+    errors: list[Problem] = []
     for model_id, entry in models.items():
         line = models.line_of(model_id) if hasattr(models, "line_of") else None
         try:
             out[str(model_id)] = _entry(model_id, entry)
         except ValueError as exc:
-            errors.append(LoadError(file, line, str(model_id)[:80], str(exc)))
+            errors.append(Problem(file, line, str(model_id)[:80], str(exc)))
     return out, errors
 
 
@@ -196,7 +196,7 @@ apply = calibrated  # the name the issue uses
 # --- the file in the app-data folder ---------------------------------------------------------
 
 
-def load(path: Path | str | None = None) -> tuple[dict[str, Calibration], list[LoadError]]:
+def load(path: Path | str | None = None) -> tuple[dict[str, Calibration], list[Problem]]:
     """All calibrations; a missing file is empty, a corrupted one is empty plus an error value."""
     path = Path(path) if path is not None else calibration_path()
     if not path.exists():
@@ -214,16 +214,16 @@ def factor(model_id: str, path: Path | str | None = None) -> float | None:
     return entry.factor if entry else None
 
 
-def _save(calibrations: Mapping[str, Calibration], path: Path) -> list[LoadError]:
+def _save(calibrations: Mapping[str, Calibration], path: Path) -> list[Problem]:
     try:
         atomic_write_text(path, dump_calibrations(calibrations), keep_backup=True)
     except OSError as exc:
-        return [LoadError(str(path), None, "", f"cannot write: {exc.strerror or exc}")]
+        return [Problem(str(path), None, "", f"cannot write: {exc.strerror or exc}")]
     return []
 
 
 def record(model_id: str, our_estimate: int, billed: int, *, path: Path | str | None = None,
-           today: date | None = None) -> tuple[Calibration | None, list[LoadError]]:
+           today: date | None = None) -> tuple[Calibration | None, list[Problem]]:
     """Add one sample and save; returns (the model's new calibration or None, errors).
 
     `our_estimate` must be the uncalibrated estimate for the prompt the provider billed. If the
@@ -236,9 +236,9 @@ def record(model_id: str, our_estimate: int, billed: int, *, path: Path | str | 
     try:
         updated = add_sample(calibrations.get(model_id), model_id, our_estimate, billed, today)
     except ValueError as exc:
-        return None, errors + [LoadError(str(path), None, str(model_id)[:80], str(exc))]
+        return None, errors + [Problem(str(path), None, str(model_id)[:80], str(exc))]
     if errors:
-        errors = errors + [LoadError(str(path), None, "", "the unreadable parts were dropped; the "
+        errors = errors + [Problem(str(path), None, "", "the unreadable parts were dropped; the "
                                      f"previous file is kept as {path.name}.bak")]
     new = dict(calibrations)
     new[model_id] = updated
@@ -248,7 +248,7 @@ def record(model_id: str, our_estimate: int, billed: int, *, path: Path | str | 
     return updated, errors
 
 
-def reset(model_id: str, *, path: Path | str | None = None) -> tuple[bool, list[LoadError]]:
+def reset(model_id: str, *, path: Path | str | None = None) -> tuple[bool, list[Problem]]:
     """Forget a model's calibration; returns (whether there was one, errors)."""
     path = Path(path) if path is not None else calibration_path()
     calibrations, errors = load(path)

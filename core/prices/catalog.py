@@ -10,7 +10,7 @@ from typing import Any, Iterator, Mapping
 
 from core.base import bundled_catalog_path, user_catalog_path
 from core.base import (
-    MAX_PRICE_PER_MTOK, FieldError, LineDict, LoadError, parse_yaml, read_limited, to_date, to_decimal,
+    MAX_PRICE_PER_MTOK, FieldError, LineDict, Problem, parse_yaml, read_limited, to_date, to_decimal,
     to_int, to_str)
 
 SCHEMA_VERSION = 1
@@ -161,17 +161,17 @@ class UnknownModel(LookupError):
 
 
 def _rates(raw: Any, file: str, where: str, line: int | None,
-           errors: list[LoadError]) -> dict[str, Decimal | None] | None:
+           errors: list[Problem]) -> dict[str, Decimal | None] | None:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        errors.append(LoadError(file, line, where, "expected a mapping of prices"))
+        errors.append(Problem(file, line, where, "expected a mapping of prices"))
         return None
     out: dict[str, Decimal | None] = {}
     for key, value in raw.items():
         key_line = raw.line_of(key) if isinstance(raw, LineDict) else line
         if key not in RATE_KEYS:
-            errors.append(LoadError(file, key_line, f"{where}.{key}",
+            errors.append(Problem(file, key_line, f"{where}.{key}",
                                     f"unknown price key (expected one of {', '.join(RATE_KEYS)})"))
             return None
         if value is None:
@@ -180,75 +180,75 @@ def _rates(raw: Any, file: str, where: str, line: int | None,
         try:
             out[key] = to_decimal(value, maximum=MAX_PRICE_PER_MTOK)
         except FieldError as exc:
-            errors.append(LoadError(file, key_line, f"{where}.{key}", str(exc)))
+            errors.append(Problem(file, key_line, f"{where}.{key}", str(exc)))
             return None
     return out
 
 
 def _tier(raw: Any, base: Rates | None, file: str, where: str, line: int | None,
-          errors: list[LoadError]) -> LongContextTier | None | bool:
+          errors: list[Problem]) -> LongContextTier | None | bool:
     """Parse a long_context block; returns False on error, None for 'no tier'."""
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        errors.append(LoadError(file, line, where, "expected a mapping with threshold and prices"))
+        errors.append(Problem(file, line, where, "expected a mapping with threshold and prices"))
         return False
     unknown = set(raw) - {"threshold", "inclusive", "prices"}
     if unknown:
-        errors.append(LoadError(file, raw.line_of(sorted(map(str, unknown))[0]), where,
+        errors.append(Problem(file, raw.line_of(sorted(map(str, unknown))[0]), where,
                                 f"unknown key(s): {', '.join(sorted(map(str, unknown)))}"))
         return False
     try:
         threshold = to_int(raw.get("threshold"), minimum=1, maximum=100_000_000)
     except FieldError as exc:
-        errors.append(LoadError(file, raw.line_of("threshold"), f"{where}.threshold", str(exc)))
+        errors.append(Problem(file, raw.line_of("threshold"), f"{where}.threshold", str(exc)))
         return False
     inclusive = raw.get("inclusive", False)
     if not isinstance(inclusive, bool):
-        errors.append(LoadError(file, raw.line_of("inclusive"), f"{where}.inclusive",
+        errors.append(Problem(file, raw.line_of("inclusive"), f"{where}.inclusive",
                                 "expected true or false"))
         return False
     prices = _rates(raw.get("prices"), file, f"{where}.prices", raw.line_of("prices"), errors)
     if prices is None:
         return False
     if not prices:
-        errors.append(LoadError(file, raw.line_of("prices"), f"{where}.prices",
+        errors.append(Problem(file, raw.line_of("prices"), f"{where}.prices",
                                 "a long-context tier needs its prices"))
         return False
     return LongContextTier(threshold, Rates().overlay(prices), inclusive)
 
 
-def _optional(entry: LineDict, key: str, file: str, mid: str, errors: list[LoadError], conv):
+def _optional(entry: LineDict, key: str, file: str, mid: str, errors: list[Problem], conv):
     if key not in entry or entry[key] is None:
         return None
     try:
         return conv(entry[key])
     except FieldError as exc:
-        errors.append(LoadError(file, entry.line_of(key), f"{mid}.{key}", str(exc)))
+        errors.append(Problem(file, entry.line_of(key), f"{mid}.{key}", str(exc)))
         raise
 
 
-def parse_model(entry: Any, file: str, origin: str = "bundled") -> tuple[Model | None, list[LoadError]]:
+def parse_model(entry: Any, file: str, origin: str = "bundled") -> tuple[Model | None, list[Problem]]:
     """One catalog entry → (Model, []) or (None, errors naming file, line and field)."""
-    errors: list[LoadError] = []
+    errors: list[Problem] = []
     if not isinstance(entry, dict):
-        return None, [LoadError(file, None, "models[]", "each model must be a mapping")]
+        return None, [Problem(file, None, "models[]", "each model must be a mapping")]
     if not isinstance(entry, LineDict):
         entry = _as_linedict(entry)
     line = entry.line
     raw_id = entry.get("id")
     if not isinstance(raw_id, str) or not _ID_RE.match(raw_id):
-        return None, [LoadError(file, entry.line_of("id"), "id",
+        return None, [Problem(file, entry.line_of("id"), "id",
                                 f"model id must be a lowercase slug like 'gpt-5', got {raw_id!r}")]
     mid = raw_id
     unknown = sorted(str(k) for k in set(entry) - _MODEL_KEYS)
     if unknown:
-        errors.append(LoadError(file, entry.line_of(unknown[0]), f"{mid}.{unknown[0]}",
+        errors.append(Problem(file, entry.line_of(unknown[0]), f"{mid}.{unknown[0]}",
                                 f"unknown field (known: {', '.join(sorted(_MODEL_KEYS))})"))
         return None, errors
     for required in ("provider", "name", "tokenizer", "prices", "source", "checked"):
         if entry.get(required) in (None, ""):
-            errors.append(LoadError(file, entry.line_of(required) or line, f"{mid}.{required}",
+            errors.append(Problem(file, entry.line_of(required) or line, f"{mid}.{required}",
                                     "required field is missing"))
     if errors:
         return None, errors
@@ -256,7 +256,7 @@ def parse_model(entry: Any, file: str, origin: str = "bundled") -> tuple[Model |
     family = tokenizer.removeprefix("estimate:")
     if tokenizer not in EXACT_TOKENIZERS and not (tokenizer.startswith("estimate:")
                                                   and family in ESTIMATE_FAMILIES):
-        errors.append(LoadError(file, entry.line_of("tokenizer"), f"{mid}.tokenizer",
+        errors.append(Problem(file, entry.line_of("tokenizer"), f"{mid}.tokenizer",
                                 f"unknown tokenizer {tokenizer!r} (use o200k_base, cl100k_base or "
                                 f"estimate:<{'|'.join(ESTIMATE_FAMILIES)}>)"))
         return None, errors
@@ -267,7 +267,7 @@ def parse_model(entry: Any, file: str, origin: str = "bundled") -> tuple[Model |
         notes = to_str(entry.get("notes") or "", max_len=4000)
         checked = to_date(entry["checked"])
     except FieldError as exc:
-        errors.append(LoadError(file, line, mid, str(exc)))
+        errors.append(Problem(file, line, mid, str(exc)))
         return None, errors
     try:
         context_window = _optional(entry, "context_window", file, mid, errors,
@@ -288,7 +288,7 @@ def parse_model(entry: Any, file: str, origin: str = "bundled") -> tuple[Model |
         return None, errors
     batch_caching = entry.get("batch_caching", True)
     if not isinstance(batch_caching, bool):
-        errors.append(LoadError(file, entry.line_of("batch_caching"), f"{mid}.batch_caching",
+        errors.append(Problem(file, entry.line_of("batch_caching"), f"{mid}.batch_caching",
                                 "expected true or false"))
         return None, errors
 
@@ -297,7 +297,7 @@ def parse_model(entry: Any, file: str, origin: str = "bundled") -> tuple[Model |
         return None, errors
     rates = Rates().overlay(base)
     if rates.input_per_mtok is None or rates.output_per_mtok is None:
-        errors.append(LoadError(file, entry.line_of("prices"), f"{mid}.prices",
+        errors.append(Problem(file, entry.line_of("prices"), f"{mid}.prices",
                                 "input and output prices are required"))
         return None, errors
     tier = _tier(entry.get("long_context"), rates, file, f"{mid}.long_context",
@@ -307,27 +307,27 @@ def parse_model(entry: Any, file: str, origin: str = "bundled") -> tuple[Model |
     periods = [PricePeriod(None, rates, tier)]
     changes = entry.get("changes") or []
     if not isinstance(changes, list):
-        errors.append(LoadError(file, entry.line_of("changes"), f"{mid}.changes",
+        errors.append(Problem(file, entry.line_of("changes"), f"{mid}.changes",
                                 "expected a list of dated changes"))
         return None, errors
     for index, change in enumerate(changes):
         where = f"{mid}.changes[{index}]"
         cline = change.line if isinstance(change, LineDict) else entry.line_of("changes")
         if not isinstance(change, dict):
-            errors.append(LoadError(file, cline, where, "expected a mapping with effective and prices"))
+            errors.append(Problem(file, cline, where, "expected a mapping with effective and prices"))
             return None, errors
         bad = set(change) - {"effective", "prices", "long_context", "note"}
         if bad:
-            errors.append(LoadError(file, cline, where, f"unknown key(s): {', '.join(sorted(map(str, bad)))}"))
+            errors.append(Problem(file, cline, where, f"unknown key(s): {', '.join(sorted(map(str, bad)))}"))
             return None, errors
         try:
             effective = to_date(change.get("effective"))
         except FieldError as exc:
-            errors.append(LoadError(file, cline, f"{where}.effective", str(exc)))
+            errors.append(Problem(file, cline, f"{where}.effective", str(exc)))
             return None, errors
         previous = periods[-1]
         if previous.effective is not None and effective <= previous.effective:
-            errors.append(LoadError(file, cline, f"{where}.effective",
+            errors.append(Problem(file, cline, f"{where}.effective",
                                     "changes must be in increasing date order"))
             return None, errors
         delta = _rates(change.get("prices"), file, f"{where}.prices", cline, errors)
@@ -356,23 +356,23 @@ def _as_linedict(value: dict) -> LineDict:
     return result
 
 
-def parse_catalog(text: str | bytes, file: str, origin: str = "bundled") -> tuple[Catalog, list[LoadError]]:
+def parse_catalog(text: str | bytes, file: str, origin: str = "bundled") -> tuple[Catalog, list[Problem]]:
     """Parse catalog YAML text. Bad entries are reported and skipped; good ones load."""
     data, errors = parse_yaml(text, file)
     if errors:
         return Catalog({}), errors
     if data is None:
-        return Catalog({}), [LoadError(file, None, "", "the file is empty")]
+        return Catalog({}), [Problem(file, None, "", "the file is empty")]
     if not isinstance(data, dict) or "models" not in data:
-        return Catalog({}), [LoadError(file, getattr(data, "line", None), "models",
+        return Catalog({}), [Problem(file, getattr(data, "line", None), "models",
                                        "expected a mapping with schema_version and a models list")]
     version = data.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
-        return Catalog({}), [LoadError(file, data.line_of("schema_version"), "schema_version",
+        return Catalog({}), [Problem(file, data.line_of("schema_version"), "schema_version",
                                        f"unsupported schema_version {version!r} (this app reads {SCHEMA_VERSION})")]
     entries = data["models"]
     if not isinstance(entries, list):
-        return Catalog({}), [LoadError(file, data.line_of("models"), "models", "expected a list of models")]
+        return Catalog({}), [Problem(file, data.line_of("models"), "models", "expected a list of models")]
     models: dict[str, Model] = {}
     for entry in entries:
         model, entry_errors = parse_model(entry, file, origin)
@@ -380,14 +380,14 @@ def parse_catalog(text: str | bytes, file: str, origin: str = "bundled") -> tupl
         if model is None:
             continue
         if model.id in models:
-            errors.append(LoadError(file, getattr(entry, "line", None), model.id,
+            errors.append(Problem(file, getattr(entry, "line", None), model.id,
                                     "duplicate model id (the first entry is kept)"))
             continue
         models[model.id] = model
     return Catalog(models), errors
 
 
-def load_catalog_file(path: Path | str, origin: str = "bundled") -> tuple[Catalog, list[LoadError]]:
+def load_catalog_file(path: Path | str, origin: str = "bundled") -> tuple[Catalog, list[Problem]]:
     data_file = str(path)
     raw, errors = read_limited(path, label=data_file)  # an oversized file is never read whole
     if raw is None:
@@ -396,7 +396,7 @@ def load_catalog_file(path: Path | str, origin: str = "bundled") -> tuple[Catalo
 
 
 def load_catalog(bundled: Path | str | None = None,
-                 user: Path | str | None | bool = None) -> tuple[Catalog, list[LoadError]]:
+                 user: Path | str | None | bool = None) -> tuple[Catalog, list[Problem]]:
     """The bundled catalog merged with the user's override file (if it exists).
 
     `user=False` skips the override file (used by tests that must not depend on the machine).

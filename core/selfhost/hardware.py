@@ -9,7 +9,7 @@ from typing import Any, Callable, TypeVar
 
 from core.selfhost.architecture import ATTENTION_KINDS, Attention, MoE, OpenModel
 from core.base import (
-    FieldError, LineDict, LoadError, parse_yaml, read_yaml_file, to_date, to_decimal, to_int, to_str)
+    FieldError, LineDict, Problem, parse_yaml, read_yaml_file, to_date, to_decimal, to_int, to_str)
 from resources import resource_path
 
 SCHEMA_VERSION = 1
@@ -58,7 +58,7 @@ T = TypeVar("T")
 class _Entry:
     """One YAML mapping of a record, collecting errors (file, line, field) instead of raising."""
 
-    def __init__(self, raw: LineDict, file: str, where: str, errors: list[LoadError]) -> None:
+    def __init__(self, raw: LineDict, file: str, where: str, errors: list[Problem]) -> None:
         self.raw, self.file, self.where, self.errors = raw, file, where, errors
         self.failed = False
 
@@ -67,7 +67,7 @@ class _Entry:
 
     def error(self, field: str, reason: str) -> None:
         self.failed = True
-        self.errors.append(LoadError(self.file, self.line_of(field), f"{self.where}.{field}", reason))
+        self.errors.append(Problem(self.file, self.line_of(field), f"{self.where}.{field}", reason))
 
     def get(self, field: str, convert: Callable[[Any], T], required: bool = True,
             default: T | None = None) -> T | None:
@@ -148,25 +148,25 @@ class _Entry:
                 self.error(str(field), f"unknown field (allowed: {', '.join(sorted(allowed))})")
 
 
-def _load_entries(data: Any, errors: list[LoadError], file: str, list_key: str,
-                  build: Callable[[_Entry], T | None]) -> tuple[dict[str, T], list[LoadError]]:
+def _load_entries(data: Any, errors: list[Problem], file: str, list_key: str,
+                  build: Callable[[_Entry], T | None]) -> tuple[dict[str, T], list[Problem]]:
     """Build each mapping of `list_key`; a bad one is skipped with its errors, the rest load."""
     if data is None and errors:
         return {}, errors
     if not isinstance(data, LineDict):
-        return {}, errors + [LoadError(file, 1, "", "expected a mapping at the top level")]
+        return {}, errors + [Problem(file, 1, "", "expected a mapping at the top level")]
     version = data.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
-        return {}, errors + [LoadError(file, data.line_of("schema_version"), "schema_version",
+        return {}, errors + [Problem(file, data.line_of("schema_version"), "schema_version",
                                        f"unsupported schema version {version!r}")]
     items = data.get(list_key)
     if not isinstance(items, list):
-        return {}, errors + [LoadError(file, data.line_of(list_key), list_key, "expected a list")]
+        return {}, errors + [Problem(file, data.line_of(list_key), list_key, "expected a list")]
     loaded: dict[str, T] = {}
     for index, raw in enumerate(items):
         where = f"{list_key}[{index}]"
         if not isinstance(raw, LineDict):
-            errors.append(LoadError(file, data.line_of(list_key), where, "expected a mapping"))
+            errors.append(Problem(file, data.line_of(list_key), where, "expected a mapping"))
             continue
         if isinstance(raw.get("id"), str) and raw["id"].strip():
             where = raw["id"].strip()
@@ -224,7 +224,7 @@ def _build_accelerator(e: _Entry) -> Accelerator | None:
 
 
 def parse_hardware(text: str | bytes, file: str = "hardware.yaml",
-                   ) -> tuple[dict[str, Accelerator], list[LoadError]]:
+                   ) -> tuple[dict[str, Accelerator], list[Problem]]:
     """Accelerators from YAML text; bad entries are skipped and reported, good ones load."""
     return _load_entries(*parse_yaml(text, file), file, "accelerators", _build_accelerator)
 
@@ -306,13 +306,13 @@ def _build_model(e: _Entry) -> OpenModel | None:
 
 
 def parse_open_models(text: str | bytes, file: str = "open_models.yaml",
-                      ) -> tuple[dict[str, OpenModel], list[LoadError]]:
+                      ) -> tuple[dict[str, OpenModel], list[Problem]]:
     """Open-weight architectures from YAML text; bad entries are skipped and reported."""
     return _load_entries(*parse_yaml(text, file), file, "models", _build_model)
 
 
 def _load(path: str | Path | None, bundled: str, list_key: str,
-          build: Callable[[_Entry], T | None]) -> tuple[dict[str, T], list[LoadError]]:
+          build: Callable[[_Entry], T | None]) -> tuple[dict[str, T], list[Problem]]:
     if path is None:
         path, label = resource_path(bundled), bundled
     else:
@@ -322,12 +322,12 @@ def _load(path: str | Path | None, bundled: str, list_key: str,
 
 
 def load_hardware(path: str | Path | None = None,
-                  ) -> tuple[dict[str, Accelerator], list[LoadError]]:
+                  ) -> tuple[dict[str, Accelerator], list[Problem]]:
     """The bundled (or given) hardware.yaml."""
     return _load(path, "hardware.yaml", "accelerators", _build_accelerator)
 
 
 def load_open_models(path: str | Path | None = None,
-                     ) -> tuple[dict[str, OpenModel], list[LoadError]]:
+                     ) -> tuple[dict[str, OpenModel], list[Problem]]:
     """The bundled (or given) open_models.yaml."""
     return _load(path, "open_models.yaml", "models", _build_model)

@@ -16,7 +16,7 @@ from core.prices import (
 from core.prices.files.compare import (ADDED, DiffItem)
 from core.prices.files.records import BATCH_FIELD, RATE_FIELDS, THRESHOLD_FIELD, TIER_PREFIX
 from core.prices.files.matching import canonical_provider
-from core.base import LoadError, parse_yaml, read_limited
+from core.base import Problem, parse_yaml, read_limited
 
 
 # --- writing the user override file ----------------------------------------------------------
@@ -188,12 +188,12 @@ def _dump(document: dict[str, Any]) -> str:
                      default_flow_style=None)
 
 
-def _entry_errors(entry: dict[str, Any], file: str) -> list[LoadError]:
+def _entry_errors(entry: dict[str, Any], file: str) -> list[Problem]:
     """Problems the catalog loader would report for this entry, checked through real YAML text."""
     catalog, errors = parse_catalog(_dump({"schema_version": SCHEMA_VERSION, "models": [entry]}),
                                     file, "user")
     if not errors and entry.get("id") not in catalog:
-        errors = [LoadError(file, None, str(entry.get("id")), "entry did not load")]
+        errors = [Problem(file, None, str(entry.get("id")), "entry did not load")]
     return errors
 
 
@@ -212,7 +212,7 @@ def _refuse_bundled(path: Path) -> str | None:
 
 def apply_accepted(diff_items: Iterable[DiffItem], accepted_keys: Iterable[str],
                    user_file_path: Path | str, *, today: date | None = None
-                   ) -> tuple[Path | None, list[LoadError]]:
+                   ) -> tuple[Path | None, list[Problem]]:
     """Merge accepted diff items into the user override YAML; returns (written path or None, errors).
 
     A changed model gets a full override entry (the catalog model's other fields copied, so the
@@ -229,7 +229,7 @@ def apply_accepted(diff_items: Iterable[DiffItem], accepted_keys: Iterable[str],
         return None, []
     refusal = _refuse_bundled(path)
     if refusal:
-        return None, [LoadError(name, None, "", refusal)]
+        return None, [Problem(name, None, "", refusal)]
 
     entries: list[Any] = []
     raw_entries: list[Any] = []  # as parsed (LineDicts, so the loader can name lines)
@@ -240,21 +240,21 @@ def apply_accepted(diff_items: Iterable[DiffItem], accepted_keys: Iterable[str],
             return None, errors
         data, errors = parse_yaml(raw, name)
         if errors:
-            return None, errors + [LoadError(name, None, "", "the user file has errors; nothing was "
+            return None, errors + [Problem(name, None, "", "the user file has errors; nothing was "
                                              "written (fix or move it, then import again)")]
         if data is not None:
             if not isinstance(data, dict) or not isinstance(data.get("models", []), list):
-                return None, [LoadError(name, getattr(data, "line", None), "models",
+                return None, [Problem(name, getattr(data, "line", None), "models",
                                         "the user file is not a model catalog; nothing was written")]
             if data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
-                return None, [LoadError(name, None, "schema_version",
+                return None, [Problem(name, None, "schema_version",
                                         "unsupported schema_version; nothing was written")]
             header = {k: _plain(v) for k, v in data.items() if k != "models"}
             header["schema_version"] = SCHEMA_VERSION
             raw_entries = list(data.get("models") or [])
             entries = _plain(raw_entries)
 
-    errors: list[LoadError] = []
+    errors: list[Problem] = []
     by_model: dict[str, list[DiffItem]] = {}
     for item in chosen:
         by_model.setdefault(item.model_id, []).append(item)
@@ -281,7 +281,7 @@ def apply_accepted(diff_items: Iterable[DiffItem], accepted_keys: Iterable[str],
                 on = items[0].compared_on or today
                 entry = model_to_entry(_with_updates(base, on, updates), source=source, checked=today)
         except ValueError as exc:
-            errors.append(LoadError(name, None, model_id, str(exc)))
+            errors.append(Problem(name, None, model_id, str(exc)))
             continue
         perrors = _entry_errors(entry, name)
         if perrors:  # never write an entry the loader would then reject
@@ -309,5 +309,5 @@ def apply_accepted(diff_items: Iterable[DiffItem], accepted_keys: Iterable[str],
     try:
         atomic_write_text(path, text, keep_backup=True)
     except OSError as exc:
-        return None, errors + [LoadError(name, None, "", f"cannot write the user file: {exc.strerror or exc}")]
+        return None, errors + [Problem(name, None, "", f"cannot write the user file: {exc.strerror or exc}")]
     return path, errors

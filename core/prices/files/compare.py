@@ -12,7 +12,7 @@ from core.prices.files.records import (
     ALL_FIELDS, BATCH_FIELD, RATE_FIELDS, THRESHOLD_FIELD, TIER_PREFIX, ImportedModel, ImportResult)
 from core.prices.files.matching import (_SECONDARY, ALIASES, Match, canonical_provider, match_models,
                               normalize_model_key)
-from core.base import LoadError
+from core.base import Problem
 
 TOLERANCE = Decimal("0.01")  # a relative difference above 1% is a disagreement
 
@@ -82,7 +82,7 @@ class PriceDiff:
     catalog_size: int
     items: tuple[DiffItem, ...] = ()
     matches: Mapping[str, Match] = field(default_factory=dict)
-    errors: tuple[LoadError, ...] = ()
+    errors: tuple[Problem, ...] = ()
     file_models: int = 0
 
     def of_kind(self, kind: str) -> tuple[DiffItem, ...]:

@@ -12,7 +12,7 @@ from core.prices.files.genai import looks_genai, parse_genai_prices
 from core.prices.files.litellm import looks_litellm, parse_litellm
 from core.prices.files.reading import BadValue
 from core.prices.files.records import ImportResult
-from core.base import LoadError, parse_yaml
+from core.base import Problem, parse_yaml
 
 # LiteLLM's map is ~3.5 MB in late 2026 and grows ~1 MB a year; genai-prices data.json is ~0.4 MB.
 # 32 MB leaves room for years of growth while refusing a mistaken multi-GB drop. Defined here, next
@@ -33,11 +33,11 @@ def detect_format(data: Any) -> str:
 def parse_price_bytes(raw: bytes, file: str, fmt: str = "auto") -> ImportResult:
     """Bytes of a downloaded price file → ImportResult; every problem is an error value."""
     if fmt not in FORMATS:
-        return ImportResult(file, "unknown", {}, (LoadError(file, None, "", f"unknown format {fmt!r}"),))
+        return ImportResult(file, "unknown", {}, (Problem(file, None, "", f"unknown format {fmt!r}"),))
 
     def fatal(reason: str, line: int | None = None) -> ImportResult:
         return ImportResult(file, fmt if fmt != "auto" else "unknown", {},
-                            (LoadError(file, line, "", reason),))
+                            (Problem(file, line, "", reason),))
 
     if not isinstance(raw, (bytes, bytearray)):
         return fatal("expected the bytes of a file")
@@ -76,18 +76,18 @@ def _reject_constant(name: str) -> Any:
     raise BadValue(f"{name} is not a valid JSON number")
 
 
-def _decode_json(text: str, file: str) -> tuple[Any, LoadError | None]:
+def _decode_json(text: str, file: str) -> tuple[Any, Problem | None]:
     try:
         # parse_float=Decimal keeps the literal as written (no binary float round-off).
         return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant), None
     except json.JSONDecodeError as exc:
-        return None, LoadError(file, exc.lineno, "", f"invalid JSON: {exc.msg} (column {exc.colno})")
+        return None, Problem(file, exc.lineno, "", f"invalid JSON: {exc.msg} (column {exc.colno})")
     except BadValue as exc:
-        return None, LoadError(file, None, "", f"invalid JSON: {exc}")
+        return None, Problem(file, None, "", f"invalid JSON: {exc}")
     except (ValueError, RecursionError, MemoryError) as exc:
         # ValueError: e.g. an integer longer than Python's 4,300-digit limit; RecursionError: nesting.
         kind = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
-        return None, LoadError(file, None, "", f"invalid JSON: {kind}")
+        return None, Problem(file, None, "", f"invalid JSON: {kind}")
 
 
 def read_price_file(path: Path | str, fmt: str = "auto") -> ImportResult:
@@ -98,5 +98,5 @@ def read_price_file(path: Path | str, fmt: str = "auto") -> ImportResult:
             raw = handle.read(MAX_IMPORT_BYTES + 1)
     except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
         return ImportResult(name, "unknown", {},
-                            (LoadError(name, None, "", f"cannot read file: {getattr(exc, 'strerror', None) or exc}"),))
+                            (Problem(name, None, "", f"cannot read file: {getattr(exc, 'strerror', None) or exc}"),))
     return parse_price_bytes(raw, name, fmt)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any, Iterable
 
-from core.base import MAX_PRICE_PER_MTOK, LoadError
+from core.base import MAX_PRICE_PER_MTOK, Problem
 
 MAX_ENTRIES = 100_000       # models (LiteLLM keys, or genai-prices models summed over providers)
 MAX_ERRORS = 200            # beyond this a file is clearly not what it claims; stop collecting
@@ -24,7 +24,7 @@ _TEN_DIGITS = Context(prec=10)
 
 
 class BadValue(ValueError):
-    """A value that cannot be accepted; the message becomes a LoadError reason."""
+    """A value that cannot be accepted; the message becomes a Problem reason."""
 
 
 def to_decimal(value: Any) -> Decimal:
@@ -181,17 +181,17 @@ class ErrorCollector:
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.items: list[LoadError] = []
+        self.items: list[Problem] = []
         self.dropped = 0
 
     def add(self, line: int | None, path: str, reason: str) -> None:
         if len(self.items) < MAX_ERRORS:
-            self.items.append(LoadError(self.file, line, path, reason[:300]))
+            self.items.append(Problem(self.file, line, path, reason[:300]))
         else:
             self.dropped += 1
 
-    def result(self) -> tuple[LoadError, ...]:
+    def result(self) -> tuple[Problem, ...]:
         items = list(self.items)
         if self.dropped:
-            items.append(LoadError(self.file, None, "", f"… and {self.dropped} more problems"))
+            items.append(Problem(self.file, None, "", f"… and {self.dropped} more problems"))
         return tuple(items)

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Mapping
 
-from core.base import LoadError
+from core.base import Problem
 
 RATE_FIELDS = ("input", "cached_input", "cache_write_5m", "cache_write_1h", "output")
 TIER_PREFIX = "long_context."
@@ -85,7 +85,7 @@ class ImportResult:
     file: str
     format: str                                   # "litellm" | "genai-prices" | "unknown"
     models: Mapping[str, ImportedModel] = field(default_factory=dict)
-    errors: tuple[LoadError, ...] = ()
+    errors: tuple[Problem, ...] = ()
     skipped: int = 0                              # entries that are not text-generation models
     entries: int = 0                              # entries looked at
 
