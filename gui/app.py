@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 ENCODINGS = ("o200k_base", "cl100k_base")  # o200k first: most catalog models count with it
 SCREENSHOT_TIMEOUT_S = 30.0
@@ -93,7 +94,13 @@ def _initial_scenario(args, settings):
 UI_SWITCH_INTERVAL = 0.001
 
 
-def run_gui(argv: list[str]) -> int:
+def run_gui(argv: list[str], on_window: Callable[[object], None] | None = None) -> int:
+    """Start the desktop app and run it until it quits; the exit status.
+
+    `on_window(window)` is for a caller that embeds the app in its own process (the tests' launcher,
+    tests/support/run_app.py): it runs on the UI thread once the window is up and any recovery
+    offer answered. main.py passes none: the shipped app runs no code that its caller did not import.
+    """
     args = _parse(argv)
     keep_none_alive()
     sys.setswitchinterval(UI_SWITCH_INTERVAL)
@@ -105,7 +112,6 @@ def run_gui(argv: list[str]) -> int:
     QCoreApplication.setOrganizationName("TokenBudget")
     QCoreApplication.setApplicationName("Token Budget")
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    test_hook = _test_script()
     from core.prices import load_catalog
     from gui import theme
     from gui.controller import ScenarioController
@@ -144,32 +150,13 @@ def run_gui(argv: list[str]) -> int:
         from PySide6.QtCore import QTimer
 
         QTimer.singleShot(0, lambda: window.actions.show_catalog_problems(catalog_errors))
-    if test_hook is not None:
+    if on_window is not None:
         from PySide6.QtCore import QTimer
 
-        QTimer.singleShot(0, lambda: test_hook(window))
+        QTimer.singleShot(0, lambda: on_window(window))
     if args.screenshot:
         return _screenshot(app, window, args.screenshot)
     return app.exec()
-
-
-TEST_SCRIPT_ENV = "TOKEN_BUDGET_TEST_SCRIPT"
-
-
-def _test_script():
-    """Test-only hook: TOKEN_BUDGET_TEST_SCRIPT names a Python file run once the QApplication exists.
-
-    tests/gui/test_crash_recovery.py drives a real app process with it (its top level can patch dialogs;
-    an `on_window(window)` function it defines runs on the UI thread once the window is up and any
-    recovery offer answered). Unset, which is always the case outside the tests, it does nothing;
-    anyone who can set this variable can already run code through PYTHONSTARTUP or PYTHONPATH.
-    """
-    path = os.environ.get(TEST_SCRIPT_ENV)
-    if not path:
-        return None
-    namespace = {"__name__": "token_budget_test_script", "__file__": path}
-    exec(compile(Path(path).read_text(encoding="utf-8"), path, "exec"), namespace)  # noqa: S102
-    return namespace.get("on_window")
 
 
 def _report_first_paint(window) -> None:

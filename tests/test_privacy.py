@@ -2,8 +2,9 @@
 
 1. tests/conftest.py's autouse fixture makes every outbound attempt in the test process raise.
 2. Real processes — the CLI (count, cost, models, demo, project with CSV, prices check) and the
-   desktop app (start-up, counting, projecting, CSV / PNG / HTML export) — run with a Python audit
-   hook that records every socket, DNS and HTTP event: there must be none.
+   desktop app (start-up, counting, projecting, CSV / PNG / HTML export; the export run is driven
+   through tests/support/run_app.py) — run with a Python audit hook that records every socket, DNS
+   and HTTP event: there must be none.
 3. Where strace is available and allowed, the app and `count` also run under
    `strace -f -e trace=network`, which sees what C++ (Qt) does as well: no IPv4/IPv6 socket.
 """
@@ -23,6 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
+LAUNCHER = ROOT / "tests" / "support" / "run_app.py"  # the real app, driven by a test script
 
 AUDITED = textwrap.dedent("""
     import json, os, sys
@@ -37,9 +39,9 @@ AUDITED = textwrap.dedent("""
 
     sys.addaudithook(hook)
     sys.path.insert(0, os.environ["APP_ROOT"])
-    sys.argv = ["main.py", *json.loads(os.environ["APP_ARGS"])]
-    import main
-    sys.exit(main.main(sys.argv[1:]))
+    sys.argv = [os.environ["APP_ENTRY"], *json.loads(os.environ["APP_ARGS"])]
+    import runpy
+    runpy.run_path(sys.argv[0], run_name="__main__")  # main.py, or the tests' launcher of the app
 """)
 
 EXPORT = textwrap.dedent("""
@@ -98,12 +100,12 @@ def test_the_suite_blocks_outbound_connections():
 
 
 def _run_audited(tmp_path: Path, args: list[str], extra_env: dict[str, str] | None = None,
-                 timeout: float = 120) -> tuple[subprocess.CompletedProcess, list]:
+                 timeout: float = 120, entry: Path = ROOT / "main.py") -> tuple[subprocess.CompletedProcess, list]:
     events = tmp_path / f"events-{len(list(tmp_path.glob('events-*')))}.jsonl"
     env = dict(os.environ)
     env.update({
         "QT_QPA_PLATFORM": "offscreen", "AUDIT_OUT": str(events), "APP_ROOT": str(ROOT),
-        "APP_ARGS": json.dumps(args), "TOKEN_BUDGET_DATA_DIR": str(tmp_path / "data"),
+        "APP_ENTRY": str(entry), "APP_ARGS": json.dumps(args), "TOKEN_BUDGET_DATA_DIR": str(tmp_path / "data"),
         "TOKEN_BUDGET_SETTINGS_DIR": str(tmp_path / "settings"),
         "TOKEN_BUDGET_CACHE_DIR": str(tmp_path / "cache"),
     })
@@ -136,8 +138,7 @@ def test_cli_commands_open_no_socket(tmp_path):
 def test_the_app_counts_projects_and_exports_without_a_socket(tmp_path):
     script = tmp_path / "export.py"
     script.write_text(EXPORT, encoding="utf-8")
-    done, events = _run_audited(tmp_path, [], {"TOKEN_BUDGET_TEST_SCRIPT": str(script),
-                                               "EXPORT_DIR": str(tmp_path)})
+    done, events = _run_audited(tmp_path, [str(script)], {"EXPORT_DIR": str(tmp_path)}, entry=LAUNCHER)
     assert (tmp_path / "done").exists(), done.stderr[-3000:]
     assert events == [], events[:5]
     assert (tmp_path / "plan.csv").read_text(encoding="utf-8").startswith("month")
@@ -146,6 +147,17 @@ def test_the_app_counts_projects_and_exports_without_a_socket(tmp_path):
     assert "<html" in html.lower()
     # Self-contained: opening the report fetches nothing (images are inline data: URLs).
     assert not any(tag in html for tag in ('src="http', "src='http", '<link', "@import", "url(http"))
+
+
+def test_the_shipped_app_runs_no_file_named_by_the_environment(tmp_path):
+    """The old test hook is gone: TOKEN_BUDGET_TEST_SCRIPT (or any variable) makes main.py run nothing."""
+    marker = tmp_path / "ran"
+    script = tmp_path / "hook.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    done, events = _run_audited(tmp_path, ["--screenshot", str(tmp_path / "shot.png"), "--size", "640x400"],
+                                {"TOKEN_BUDGET_TEST_SCRIPT": str(script)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert not marker.exists()
 
 
 def test_the_screenshot_run_opens_no_socket(tmp_path):

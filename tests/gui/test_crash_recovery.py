@@ -1,7 +1,7 @@
 """Crash recovery end to end: a real app process gets prompts, autosaves, is SIGKILLed; the next start offers them back.
 
-Both runs are `python main.py` with the offscreen platform and data/settings folders in tmp. The
-app's test hook (TOKEN_BUDGET_TEST_SCRIPT, see gui.app._test_script) drives them: the first run
+Both runs start the real app through tests/support/run_app.py (gui.app.run_gui, as main.py does)
+with the offscreen platform and data/settings folders in tmp, each driven by a script: the first run
 enters prompts the way a user does (Add, Rename, paste, typing), the second answers the "Restore
 unsaved work?" question with Yes and writes down what the window then holds.
 """
@@ -21,6 +21,7 @@ import pytest
 from core.plan.scenario import parse_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
+LAUNCHER = ROOT / "tests" / "support" / "run_app.py"
 
 PROMPTS = {
     # name -> text; every one must come back exactly
@@ -82,7 +83,7 @@ RESTORE = textwrap.dedent("""
 """)
 
 
-def _env(tmp_path: Path, script: Path) -> dict[str, str]:
+def _env(tmp_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "QT_QPA_PLATFORM": "offscreen",
@@ -90,7 +91,6 @@ def _env(tmp_path: Path, script: Path) -> dict[str, str]:
         "TOKEN_BUDGET_SETTINGS_DIR": str(tmp_path / "settings"),
         "TOKEN_BUDGET_CACHE_DIR": str(tmp_path / "cache"),
         "TOKEN_BUDGET_AUTOSAVE_SECONDS": "1",
-        "TOKEN_BUDGET_TEST_SCRIPT": str(script),
         "CRASH_TEST_PROMPTS": str(tmp_path / "prompts.json"),
         "CRASH_TEST_TYPED": TYPED,
         "CRASH_TEST_MARK": str(tmp_path / "entered"),
@@ -121,7 +121,7 @@ def test_prompts_survive_sigkill_and_are_offered_back_intact(tmp_path):
     autosave = tmp_path / "data" / "autosave" / "current.yaml"
     wanted = _wanted()
 
-    app = subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=_env(tmp_path, enter),
+    app = subprocess.Popen([sys.executable, str(LAUNCHER), str(enter)], cwd=ROOT, env=_env(tmp_path),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 90
@@ -142,7 +142,7 @@ def test_prompts_survive_sigkill_and_are_offered_back_intact(tmp_path):
             app.wait()
     assert app.returncode == -signal.SIGKILL
 
-    again = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=_env(tmp_path, restore),
+    again = subprocess.run([sys.executable, str(LAUNCHER), str(restore)], cwd=ROOT, env=_env(tmp_path),
                            capture_output=True, timeout=120)
     assert again.returncode == 0, again.stderr.decode(errors="replace")[-3000:]
     restored = json.loads((tmp_path / "restored.json").read_text(encoding="utf-8"))
