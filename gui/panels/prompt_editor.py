@@ -22,7 +22,7 @@ MAX_PASTE_BYTES = 64 * 1024 * 1024  # the same as for dropped files (core.tokens
 SYNC_READ_BYTES = 1_000_000  # dropped files above this are read on a worker thread
 
 
-def _read_files(paths: list[str]) -> list[tuple[str, str | None, str | None]]:
+def read_files(paths: list[str]) -> list[tuple[str, str | None, str | None]]:
     """(path, text, problem) for each file, in order; runs on a worker for big files."""
     out = []
     for path in paths:
@@ -126,7 +126,7 @@ class PromptEditor(QPlainTextEdit):
         else:
             current = self.text()
             cursor = self.textCursor()
-            start, end = (_index(current, cursor.selectionStart()), _index(current, cursor.selectionEnd()))
+            start, end = (char_index(current, cursor.selectionStart()), char_index(current, cursor.selectionEnd()))
             whole, caret = current[:start] + pasted + current[end:], start + len(pasted)
         if len(whole) > MAX_PROMPT_CHARS:
             self.refused.emit(f"The prompt would have {len(whole):,} characters; the limit is "
@@ -157,11 +157,11 @@ class PromptEditor(QPlainTextEdit):
             super().dropEvent(event)
 
 
-def _utf16_len(text: str) -> int:
+def utf16_len(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def _index(text: str, utf16_position: int) -> int:
+def char_index(text: str, utf16_position: int) -> int:
     """Qt counts positions in UTF-16 units; Python in code points (they differ after an emoji)."""
     if utf16_position <= 0 or text.isascii():
         return min(max(utf16_position, 0), len(text))

@@ -1,4 +1,4 @@
-"""Editing a large prompt through a window: the editor holds ~100k characters of a LargeText, and its edits are applied to the whole (WindowedEditing, mixed into the prompts panel).
+"""A large prompt's window: the editor holds ~100k characters of a LargeText (LargePromptWindow), and their edits go to the whole.
 
 Why: a QPlainTextEdit holding 10 MB costs ~53 MB (UTF-16 plus a block and a layout per line) and
 reading it back after each pause in typing ~55 ms on the UI thread. A window of 100k characters
@@ -6,12 +6,14 @@ costs ~1 MB and a millisecond; the edit itself (LargeText.edit) touches one or t
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
 
 from core.tokens import LargeText
 from core.plan import MAX_PROMPT_CHARS
-from gui.panels.prompt_editor import _index, _utf16_len, has_long_line, preview_of
+from gui.panels.prompt_editor import PromptEditor, char_index, has_long_line, preview_of, utf16_len
 
 WINDOW_CHARS = 100_000  # what the editor holds of a large prompt
 _LINE_SEARCH = 4_000  # windows start and end after a line break found within this many characters
@@ -118,88 +120,112 @@ class WindowBar(QWidget):
         self.slider.blockSignals(False)
 
 
-class WindowedEditing:
-    """The prompts panel's handling of a large prompt's window (a mixin: it uses the panel's editor,
-    controller, window bar and the _large / _window / _window_text / _window_row state)."""
+class LargePromptWindow:
+    """Which part of a large prompt the editor holds, and how an edit there becomes an edit of the whole.
 
-    def _show_window(self, text: LargeText, start: int, read_only: bool = False) -> None:
-        """Put the part of a large prompt that begins near `start` in the editor."""
+    It owns the window's state and drives the editor and the window bar it is given. The panel
+    tells it what to show and answers three callbacks: `current_row()`, the selected prompt (a
+    window belongs to the prompt selected when it was shown); `commit(new_text, old_text) -> bool`,
+    which stores an edited prompt (False: not taken, the window goes back to the old text); and
+    `refuse(reason)`, why an edit was not applied. Outside a window (a prompt small enough to edit
+    whole) positions are those of the editor's text.
+    """
+
+    def __init__(self, editor: PromptEditor, bar: WindowBar, current_row: Callable[[], int],
+                 commit: Callable[[LargeText, LargeText], bool], refuse: Callable[[str], None]) -> None:
+        self.editor, self.bar = editor, bar
+        self._current_row, self._commit, self._refuse = current_row, commit, refuse
+        self.text: LargeText | None = None  # the large prompt the editor shows a window of
+        self.bounds = (0, 0)  # that window, as character positions in it
+        self._shown = ""  # the editor's text when the window was last shown or synced
+        self._row = -1  # the prompt row that window belongs to
+
+    @property
+    def active(self) -> bool:
+        return self.text is not None
+
+    def holds(self, row: int) -> bool:
+        """True if the editor shows a window of prompt `row` (an undo there keeps the place)."""
+        return self.text is not None and self._row == row
+
+    def show(self, text: LargeText, start: int, read_only: bool = False) -> None:
+        """Put the part of the selected prompt's `text` that begins near `start` in the editor."""
         start, end = window_bounds(text, start)
         window = text[start:end]
         preview = has_long_line(window)
-        self._large, self._window, self._window_text = text, (start, end), window
-        self._window_row = self.current()
+        self.text, self.bounds, self._shown = text, (start, end), window
+        self._row = self._current_row()
         self.editor.preview = preview
         with QSignalBlocker(self.editor):
             self.editor.setPlainText(preview_of(window) if preview else window)
         self.editor.setReadOnly(read_only or preview)
-        self.large_info.hide()
-        self.window_bar.show_window(start, end, text, preview)
-        self.window_bar.show()
+        self.bar.show_window(start, end, text, preview)
+        self.bar.show()
 
-    def _move_window(self, start: int) -> None:
-        row = self.current()
-        if self._large is not None and 0 <= row < len(self.controller.scenario.prompts):
-            p = self.controller.scenario.prompts[row]
-            self._show_window(self._large, start, p.fixed_tokens is not None)
+    def close(self) -> None:
+        """The editor holds a whole prompt again."""
+        self.text = None
+        self.bar.hide()
 
-    def _send_window_edit(self, window: str | None = None) -> bool:
+    def forget_place(self) -> None:
+        """A new text for the prompt: its next window starts at the top."""
+        self._row = -1
+
+    def move_to(self, start: int, read_only: bool) -> None:
+        if self.text is not None:
+            self.show(self.text, start, read_only)
+
+    def apply_edit(self, window: str | None = None) -> bool:
         """Apply what changed in the editor's window (or `window`, a paste's result) to the whole prompt."""
-        row = self.current()
-        if self._large is None or not 0 <= row < len(self.controller.scenario.prompts):
+        if self.text is None:
             return False
         new_window = self.editor.text() if window is None else window
-        a, b, replacement = edit_between(self._window_text, new_window)
+        a, b, replacement = edit_between(self._shown, new_window)
         if a == b and not replacement:
             return True
-        start, end = self._window
-        old = self._large
+        start, end = self.bounds
+        old = self.text
         text = old.edit(start + a, start + b, replacement)
         if len(text) > MAX_PROMPT_CHARS:
-            self.editor.refused.emit(f"The prompt would have {len(text):,} characters; the limit is "
-                                     f"{MAX_PROMPT_CHARS:,}.")
-            self._show_window(old, start)
+            self._refuse(f"The prompt would have {len(text):,} characters; the limit is {MAX_PROMPT_CHARS:,}.")
+            self.show(old, start)
             return False
-        self._large, self._window_text = text, new_window
-        self._window = (start, end + len(replacement) - (b - a))
-        name = self.controller.scenario.prompts[row].name
-        self._sent[name] = text  # before the update, whose echo would refill the editor
-        if not self.controller.update_prompt(row, text=text):
-            self._sent[name] = old
-            self._show_window(old, start)
+        # The new state is in place before the commit: its echo must find the editor in sync.
+        self.text, self._shown = text, new_window
+        self.bounds = (start, end + len(replacement) - (b - a))
+        if not self._commit(text, old):
+            self.show(old, start)
             return False
         if window is not None:  # a big paste: the editor still shows the old window
-            self._show_window(text, start)
-        self.window_bar.show_window(*self._window, text, self.editor.preview)
-        if self.view_tabs.currentIndex() == 1:
-            self._token_timer.start()
+            self.show(text, start)
+        self.bar.show_window(*self.bounds, text, self.editor.preview)
         return True
 
-    def _place_caret(self, at: int) -> None:
+    def place_caret(self, at: int) -> None:
         """Caret at character `at` of the prompt, moving a large prompt's window there first."""
-        if self._large is not None:
-            start, end = self._window
+        if self.text is not None:
+            start, end = self.bounds
             if not start <= at <= end:
-                self._show_window(self._large, max(0, at - WINDOW_CHARS // 2))
-            shown, at = self._window_text, at - self._window[0]
+                self.show(self.text, max(0, at - WINDOW_CHARS // 2))
+            shown, at = self._shown, at - self.bounds[0]
         else:
             shown = self.editor.text()
         if self.editor.preview:
             return
         cursor = self.editor.textCursor()
-        cursor.setPosition(_utf16_len(shown[:max(0, min(at, len(shown)))]))
+        cursor.setPosition(utf16_len(shown[:max(0, min(at, len(shown)))]))
         self.editor.setTextCursor(cursor)
         self.editor.ensureCursorVisible()
 
     def caret_offset(self) -> int:
         """The caret's character position in the whole prompt (a large prompt's window included)."""
         at = self.editor.textCursor().position()
-        if self._large is not None:
-            return self._window[0] + _index(self._window_text, at)
-        return _index(self.editor.text(), at)
+        if self.text is not None:
+            return self.bounds[0] + char_index(self._shown, at)
+        return char_index(self.editor.text(), at)
 
-    def _window_around_cursor(self, stored: LargeText, shown: str) -> None:
-        """Switch the editor to a window of `stored` around where its cursor was in `shown`."""
-        at = _index(shown, self.editor.textCursor().position())
-        self._show_window(stored, max(0, at - WINDOW_CHARS // 2))
-        self._place_caret(at)
+    def switch_to(self, stored: LargeText, shown: str) -> None:
+        """The prompt grew large: show a window of `stored` around where the cursor was in `shown`."""
+        at = char_index(shown, self.editor.textCursor().position())
+        self.show(stored, max(0, at - WINDOW_CHARS // 2))
+        self.place_caret(at)

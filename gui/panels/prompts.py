@@ -14,11 +14,12 @@ from core.tokens import LargeText
 from core.plan import Scenario
 from gui.controller import ScenarioController
 from gui.panels.prompt_editor import (BIG_DOC_CHARS, EDITOR_MAX_CHARS, EDITOR_MAX_LINE_CHARS, SYNC_READ_BYTES,
-                                      PromptEditor, _read_files, preview_of, too_big_to_edit)
-from gui.panels.prompt_window import WindowBar, WindowedEditing
+                                      PromptEditor, preview_of, read_files, too_big_to_edit)
+from gui.panels.prompt_window import LargePromptWindow, WindowBar
 from gui.panels.widgets import int_spin, set_quiet, spin
 
-class PromptsPanel(WindowedEditing, QWidget):
+
+class PromptsPanel(QWidget):
     def __init__(self, controller: ScenarioController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -92,10 +93,8 @@ class PromptsPanel(WindowedEditing, QWidget):
         self.large_info.hide()
         self.window_bar = WindowBar()  # a large prompt: which part of it the editor holds
         self.window_bar.hide()
-        self._large: LargeText | None = None  # the large prompt text the editor shows a window of
-        self._window = (0, 0)  # that window, as character positions in it
-        self._window_text = ""  # the editor's text when the window was last shown or synced
-        self._window_row = -1  # the prompt row that window belongs to
+        self.large_window = LargePromptWindow(self.editor, self.window_bar, self.current,
+                                              self._store_window_edit, self.editor.refused.emit)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.editor)
         self.token_view = None  # built on first use (Tokens tab)
@@ -142,6 +141,20 @@ class PromptsPanel(WindowedEditing, QWidget):
 
     def current(self) -> int:
         return self.list.currentRow()
+
+    def caret_offset(self) -> int:
+        """The caret's character position in the whole prompt (a large prompt's window included)."""
+        return self.large_window.caret_offset()
+
+    # Read-only views of the window for tests/gui/test_gui_incremental.py and bench/bench_incremental.py,
+    # until they read panel.large_window.
+    @property
+    def _window(self) -> tuple[int, int]:
+        return self.large_window.bounds
+
+    @property
+    def _large(self) -> LargeText | None:
+        return self.large_window.text
 
     def _replaced(self, s: Scenario) -> None:
         row = max(0, min(self.current(), len(s.prompts) - 1))
@@ -217,11 +230,11 @@ class PromptsPanel(WindowedEditing, QWidget):
     def _fill_editor(self, text: "str | LargeText", read_only: bool = False) -> None:
         """Show `text` in the editor, or a read-only preview when the editor would stall on it."""
         if isinstance(text, LargeText):  # the same prompt again (an undo): keep the place
-            same = self._large is not None and self._window_row == self.current()
-            self._show_window(text, self._window[0] if same else 0, read_only)
+            same = self.large_window.holds(self.current())
+            self.large_info.hide()
+            self.large_window.show(text, self.large_window.bounds[0] if same else 0, read_only)
             return
-        self._large = None
-        self.window_bar.hide()
+        self.large_window.close()
         large = too_big_to_edit(text)
         self.editor.preview = large
         with QSignalBlocker(self.editor):
@@ -243,10 +256,10 @@ class PromptsPanel(WindowedEditing, QWidget):
         if not 0 <= row < len(self.controller.scenario.prompts):
             return
         self._read_timer.stop()
-        if self._large is not None and not self.editor.preview:
-            start = self._window[0]
+        if self.large_window.active and not self.editor.preview:
+            start = self.large_window.bounds[0]
             if self._send_window_edit(text):  # the paste went into the window of a large prompt
-                self._place_caret(start + caret)
+                self.large_window.place_caret(start + caret)
             return
         prompt = self.controller.scenario.prompts[row]
         self._sent[prompt.name] = text  # before the update, whose echo would fill the editor again
@@ -256,10 +269,10 @@ class PromptsPanel(WindowedEditing, QWidget):
             return
         stored = self.controller.scenario.prompts[row].text  # a LargeText when big
         self._sent[prompt.name] = stored
-        self._window_row = -1  # a new text: its window starts at the top
+        self.large_window.forget_place()  # a new text: its window starts at the top
         self._fill_editor(stored)
         if not self.editor.preview:
-            self._place_caret(caret)
+            self.large_window.place_caret(caret)
         if self.view_tabs.currentIndex() == 1:
             self._token_timer.start()
 
@@ -280,7 +293,7 @@ class PromptsPanel(WindowedEditing, QWidget):
 
     def _text_changed(self) -> None:
         self._mark_counting()
-        if self._large is not None:
+        if self.large_window.active:
             self._send_window_edit()  # a window of ~100k characters: cheap to read on every keystroke
         elif self.editor.document().characterCount() > BIG_DOC_CHARS:
             self._read_timer.start()  # reading 10 MB on every keystroke would make typing lag
@@ -296,11 +309,38 @@ class PromptsPanel(WindowedEditing, QWidget):
         self._sent[name] = text
         self.controller.update_prompt(row, text=text)
         stored = self.controller.scenario.prompts[row].text
-        if isinstance(stored, LargeText) and stored is not self._large:
+        if isinstance(stored, LargeText) and stored is not self.large_window.text:
             self._sent[name] = stored
-            self._window_around_cursor(stored, text)  # it grew large: the editor keeps a window of it
+            self.large_info.hide()
+            self.large_window.switch_to(stored, text)  # it grew large: the editor keeps a window of it
         if self.view_tabs.currentIndex() == 1:
             self._token_timer.start()
+
+    # --- a large prompt's window (LargePromptWindow does the editing) --------------------------
+
+    def _move_window(self, start: int) -> None:
+        """Earlier / Later / the slider: the selected prompt's window starts near `start`."""
+        row = self.current()
+        if self.large_window.active and 0 <= row < len(self.controller.scenario.prompts):
+            self.large_window.move_to(start, self.controller.scenario.prompts[row].fixed_tokens is not None)
+
+    def _send_window_edit(self, window: str | None = None) -> bool:
+        """An edit in a large prompt's window (or a paste's whole new `window`) goes to the selected prompt."""
+        if not 0 <= self.current() < len(self.controller.scenario.prompts):
+            return False
+        return self.large_window.apply_edit(window)
+
+    def _store_window_edit(self, text: LargeText, old: LargeText) -> bool:
+        """LargePromptWindow's commit: the selected prompt takes the edited text (False: refused)."""
+        row = self.current()
+        name = self.controller.scenario.prompts[row].name
+        self._sent[name] = text  # before the update, whose echo would refill the editor
+        if not self.controller.update_prompt(row, text=text):
+            self._sent[name] = old
+            return False
+        if self.view_tabs.currentIndex() == 1:
+            self._token_timer.start()
+        return True
 
     def add_prompt(self) -> None:
         row = self.controller.add_prompt(output_tokens=self.default_output_tokens())
@@ -337,11 +377,11 @@ class PromptsPanel(WindowedEditing, QWidget):
                 return 0  # read_prompt_file reports the problem
 
         if not any(size(p) > SYNC_READ_BYTES for p in paths):
-            self._add_read_files(_read_files(paths))
+            self._add_read_files(read_files(paths))
             return
         if self._file_pool is None:
             self._file_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prompt-files")
-        self._file_jobs.append(self._file_pool.submit(_read_files, list(paths)))
+        self._file_jobs.append(self._file_pool.submit(read_files, list(paths)))
         self._file_poll.start()
         self.counts.setText(f"reading {len(paths)} file(s)…")
 
