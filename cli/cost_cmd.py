@@ -25,7 +25,8 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from core.prices import InvalidUsage, NoPrice, ServiceTier, Usage, format_usd, price_request
+    from core.base import per_mtok, usd_price
+    from core.prices import InvalidUsage, NoPrice, ServiceTier, Usage, price_request
 
     model = find_model(load_catalog_or_fail(), args.model)
     writes = {"cache_write_5m_tokens": args.cache_write} if args.cache_ttl == "5m" else \
@@ -51,10 +52,10 @@ def run(args) -> int:
         return 0
     print(f"{model.name} ({model.id}), {tier.value}, prices in force on {cost.priced_on}"
           + (" — LONG-CONTEXT TIER (whole request)" if cost.long_context else ""))
-    rows = [[l.token_type, f"{l.tokens:,}", f"${l.rate_per_mtok:.4f}".rstrip("0").rstrip("."),
-             format_usd(l.cost, 6)] for l in cost.lines]
+    rows = [[l.token_type, f"{l.tokens:,}", f"${per_mtok(l.rate_per_mtok)}", usd_price(l.cost)]
+            for l in cost.lines]
     print_table(["token type", "tokens", "$/1M", "cost"], rows, "lrrr")
-    print(f"total: {format_usd(cost.total, 6)}  (exact: ${exact(cost.total)})")
+    print(f"total: {usd_price(cost.total)}  (exact: ${exact(cost.total)})")
     stale = "  ⚠ older than 90 days" if age > 90 else ""
     print(f"price checked {model.checked} ({age} days ago){stale}; source: {model.source}")
     return 0

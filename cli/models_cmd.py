@@ -19,9 +19,9 @@ def _price(value) -> str:
     """Prices as published: at least two decimals, no trailing zeros beyond them."""
     if value is None:
         return "—"
-    from core.prices import format_per_mtok
+    from core.base import per_mtok
 
-    return format_per_mtok(value)
+    return per_mtok(value)
 
 
 def run(args) -> int:

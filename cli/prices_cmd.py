@@ -83,9 +83,9 @@ def _value(fld: str, value: Decimal | None) -> str:
         return f"{int(value):,}"
     if fld == "batch_multiplier":
         return f"×{value.normalize():f}"
-    from core.prices import format_per_mtok
+    from core.base import per_mtok
 
-    return format_per_mtok(value)
+    return per_mtok(value)
 
 
 def _pct(item) -> str:

@@ -1,9 +1,7 @@
 """`project` and `demo`: monthly table, budget verdict, savings waterfall and sensitivity."""
 from __future__ import annotations
 
-import csv
 import sys
-from decimal import Decimal
 
 from cli import CliError, emit_json
 from cli.common import exact, load_catalog_or_fail, print_table
@@ -18,13 +16,6 @@ def add_parser(sub) -> None:
         p.add_argument("--csv", metavar="FILE", help="also write the monthly table as CSV")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.set_defaults(func=run)
-
-
-def _money(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value).quantize(Decimal('0.01')):,}"
 
 
 def _load(args):
@@ -79,19 +70,12 @@ def result_json(result) -> dict:
 
 
 def write_csv(path: str, result) -> None:
-    from core.plan import TOKEN_TYPES
+    """The app's monthly CSV (core.plan.report), written atomically: a full disk leaves the old file."""
+    from core.base import atomic_write_text
+    from core.plan import monthly_csv
 
-    rows = result.projection.months
     try:
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["month", "days", "requests", "cost_usd", "budget_usd", "headroom_usd",
-                             *[f"{t}_usd" for t in TOKEN_TYPES]])
-            for r in rows:
-                writer.writerow([r.month.strftime("%Y-%m"), r.days, f"{r.requests:.0f}", exact(r.cost),
-                                 "" if r.budget is None else exact(r.budget),
-                                 "" if r.headroom is None else exact(r.headroom),
-                                 *[exact(r.by_token_type.get(t, 0)) for t in TOKEN_TYPES]])
+        atomic_write_text(path, monthly_csv(result), keep_backup=False)
     except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
         raise CliError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
 
@@ -127,32 +111,27 @@ def print_report(result) -> None:
             share = f", {n / max(sizes):.0%}–{n / min(sizes):.0%} of each prompt" if sizes else ""
             print(f"  shared (cacheable) prefix: {n:,} tokens ({tok}{share})")
     print()
-    budget = s.workload.budget_per_month
-    rows = [[r.month.strftime("%Y-%m"), f"{r.requests:,.0f}", _money(r.cost),
-             _money(r.headroom) if budget is not None else "", "OVER" if r.over_budget else ""] for r in p.months]
-    print_table(["month", "requests", "spend", "headroom", ""], rows, "lrrrl")
-    print(f"total over {len(p.months)} months: {_money(p.total)} (no levers: {_money(result.baseline.total)})")
-    if budget is not None:
-        breach = p.first_breach
-        verdict = (f"budget {_money(budget)}/month is BREACHED in {breach.month:%B %Y}" if breach
-                   else f"stays within the {_money(budget)}/month budget (lowest headroom {_money(p.min_headroom)})")
+    from core.plan import budget_verdict, comparison_table, monthly_table, sensitivity_table, totals_line
+    from core.plan import waterfall_table
+
+    _print(monthly_table(result), title=False)
+    print(totals_line(result))
+    verdict = budget_verdict(result)
+    if verdict:
         print(verdict)
         if result.max_requests_per_day is not None:
             print(f"largest traffic that stays within budget every month: {result.max_requests_per_day:,} requests/day")
-    print("\nsavings waterfall (whole horizon)")
-    w = result.waterfall
-    rows = [["baseline", "", _money(w.baseline)]]
-    rows += [[step.title, _money(step.saving) if step.saving >= 0 else f"-{_money(-step.saving)} (costs more)",
-              _money(step.total_after)] for step in w.steps]
-    rows.append(["optimized", f"{w.saving_pct:.1f}% saved", _money(w.optimized)])
-    print_table(["step", "saving", "total"], rows, "lrr")
+    _print(waterfall_table(result))
     if result.sensitivity:
-        print(f"\nsensitivity of month {len(p.months)} spend to ±20% on each input")
-        rows = [[b.input, _money(b.low_cost), _money(b.high_cost), _money(b.impact)] for b in result.sensitivity]
-        print_table(["input", "-20%", "+20%", "swing"], rows, "lrrr")
+        _print(sensitivity_table(result))
     if result.comparisons:
-        print("\ncomparison (same traffic and levers)")
-        rows = [[mid, _money(c.total) if c.ok else "; ".join(c.errors)] for mid, c in result.comparisons.items()]
-        print_table(["model", "total"], rows, "lr")
+        _print(comparison_table(result))
     for warning in list(p.warnings) + list(result.notes):
         print(f"note: {warning}", file=sys.stderr)
+
+
+def _print(table, title: bool = True) -> None:
+    if title:
+        print(f"\n{table.title}")
+    align = "".join("r" if i in table.numeric else "l" for i in range(len(table.headers)))
+    print_table(table.headers, table.rows, align)

@@ -15,7 +15,16 @@ def atomic_write_text(path: Path | str, text: str | Iterable[str], *, keep_backu
 
     A crash at any point leaves either the old file or the new one in place, never a torn file.
     """
-    path = Path(path)
+    parts = (text,) if isinstance(text, str) else text
+    _atomic_write(Path(path), "w", parts, keep_backup)
+
+
+def atomic_write_bytes(path: Path | str, data: bytes, *, keep_backup: bool = False) -> None:
+    """The same for bytes (PNG exports); no `.bak` unless asked: the user chose to overwrite."""
+    _atomic_write(Path(path), "wb", (data,), keep_backup)
+
+
+def _atomic_write(path: Path, mode: str, parts: Iterable, keep_backup: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -26,8 +35,9 @@ def atomic_write_text(path: Path | str, text: str | Iterable[str], *, keep_backu
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp_name, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            for part in (text,) if isinstance(text, str) else text:
+        text_mode = {"encoding": "utf-8", "newline": "\n"} if mode == "w" else {}
+        with os.fdopen(fd, mode, **text_mode) as handle:
+            for part in parts:
                 handle.write(part)
             handle.flush()
             os.fsync(handle.fileno())

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from core.plan.levers import (BatchLever, CachingLever, DistillationLever, Levers, OutputTrimLever,
-                         RoutingLever, SelfHostLever)
-from core.plan.workload import MAX_HORIZON_MONTHS, PromptSpec, TokenTable, Workload
+from core.plan.levers import Levers
+from core.plan.validation import LEVER_FIELDS, PROMPT_FIELDS, WORKLOAD_FIELDS, read_value
+from core.plan.workload import PromptSpec, TokenTable, Workload
 from core.base import (
-    FieldError, LineDict, Problem, parse_yaml, read_limited, to_date, to_decimal, to_int, to_str)
+    FieldError, LineDict, Problem, parse_yaml, read_limited, to_str)
 
 SCHEMA_VERSION = 1
 NOTES_MAX_CHARS = 100_000
@@ -53,52 +52,6 @@ class Scenario:
 
 # --- reading --------------------------------------------------------------------------------
 
-_LEVER_FIELDS: dict[str, tuple[type, dict[str, str]]] = {
-    # yaml key -> (dataclass, {yaml field: kind})
-    "caching": (CachingLever, {"enabled": "bool", "hit_rate": "fraction", "ttl": "ttl", "prefix_share": "fraction?"}),
-    "batch": (BatchLever, {"enabled": "bool", "share": "fraction"}),
-    "routing": (RoutingLever, {"enabled": "bool", "model_id": "str", "share": "fraction", "cascade": "bool",
-                               "escalation_rate": "fraction"}),
-    "distillation": (DistillationLever, {"enabled": "bool", "student_model_id": "str", "share": "fraction",
-                                         "training_tokens": "int", "training_cost": "money?"}),
-    "output_trim": (OutputTrimLever, {"enabled": "bool", "cap_tokens": "int?", "reduce_pct": "pct"}),
-    "selfhost": (SelfHostLever, {"enabled": "bool", "open_model": "str", "accelerator": "str", "n_gpus": "int?",
-                                 "weight_quant": "str", "kv_dtype": "str", "utilization": "fraction",
-                                 "usd_per_gpu_hour": "money?", "peak_concurrency": "int"}),
-}
-
-
-def _convert(kind: str, value: Any) -> Any:
-    optional = kind.endswith("?")
-    kind = kind.rstrip("?")
-    if value is None:
-        if optional:
-            return None
-        raise FieldError("a value is required")
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise FieldError(f"expected true or false, got {value!r}")
-        return value
-    if kind == "str":
-        return to_str(value, max_len=200)
-    if kind == "int":
-        return to_int(value, minimum=0, maximum=10**13)
-    if kind == "fraction":
-        result = to_decimal(value, maximum=Decimal(10) ** 6)
-        if result > 1:
-            raise FieldError(f"must be between 0 and 1 (a share), got {value!r}")
-        return result
-    if kind == "pct":
-        return to_decimal(value, maximum=Decimal(100))
-    if kind == "money":
-        return to_decimal(value, maximum=Decimal(10) ** 12)
-    if kind == "ttl":
-        if value not in ("5m", "1h"):
-            raise FieldError(f"expected 5m or 1h, got {value!r}")
-        return value
-    raise AssertionError(kind)
-
-
 class _Reader:
     def __init__(self, file: str) -> None:
         self.file = file
@@ -134,33 +87,9 @@ class _Reader:
 
 def _workload(r: _Reader, data: LineDict) -> Workload:
     w = Workload()
-    allowed = {"requests_per_day", "growth_pct_per_month", "horizon_months", "start_month", "budget_per_month"}
-    r.unknown(data, allowed, "workload")
-
-    def month(value: Any) -> date:
-        if isinstance(value, str) and len(value.strip()) == 7:
-            value = value.strip() + "-01"
-        return to_date(value).replace(day=1)
-
-    return Workload(
-        requests_per_day=r.field(data, "requests_per_day", "workload",
-                                 lambda v: to_decimal(v, maximum=Decimal(10) ** 10), w.requests_per_day),
-        growth_pct_per_month=r.field(data, "growth_pct_per_month", "workload",
-                                     lambda v: _growth(v), w.growth_pct_per_month),
-        horizon_months=r.field(data, "horizon_months", "workload",
-                               lambda v: to_int(v, minimum=1, maximum=MAX_HORIZON_MONTHS), w.horizon_months),
-        start_month=r.field(data, "start_month", "workload", month, w.start_month),
-        budget_per_month=r.field(data, "budget_per_month", "workload",
-                                 lambda v: None if v is None else to_decimal(v, maximum=Decimal(10) ** 12),
-                                 None),
-    )
-
-
-def _growth(value: Any) -> Decimal:
-    result = to_decimal(value, maximum=Decimal(1000), allow_negative=True)
-    if result <= -100:
-        raise FieldError("growth must be above -100%")
-    return result
+    r.unknown(data, set(WORKLOAD_FIELDS), "workload")
+    return Workload(**{name: r.field(data, name, "workload", lambda v, k=kind: read_value(k, v), getattr(w, name))
+                       for name, kind in WORKLOAD_FIELDS.items()})
 
 
 def _prompt(r: _Reader, data: Any, index: int, parent: Any) -> PromptSpec | None:
@@ -173,23 +102,24 @@ def _prompt(r: _Reader, data: Any, index: int, parent: Any) -> PromptSpec | None
     before = len(r.errors)
     name = r.field(data, "name", where, lambda v: to_str(v, max_len=200), f"Prompt {index + 1}")
     text = r.field(data, "text", where, lambda v: to_str(v, max_len=MAX_PROMPT_CHARS), "")
-    own_rpd = r.field(data, "requests_per_day", where, lambda v: to_decimal(v, maximum=Decimal(10) ** 10), None)
+
+    def value(key: str, default: Any) -> Any:
+        return r.field(data, key, where, lambda v: read_value(PROMPT_FIELDS[key], v), default)
+
+    own_rpd = value("requests_per_day", None)
     prompt = PromptSpec(
-        name=name, text=text,
-        fixed_tokens=r.field(data, "tokens", where, lambda v: to_int(v, maximum=100_000_000), None),
-        share=None if own_rpd is not None else r.field(data, "share", where,
-                                                        lambda v: to_decimal(v, maximum=Decimal(10) ** 6), Decimal(1)),
-        requests_per_day=own_rpd,
-        output_tokens=r.field(data, "output_tokens", where, lambda v: to_int(v, maximum=10_000_000), 0),
-        reasoning_tokens=r.field(data, "reasoning_tokens", where, lambda v: to_int(v, maximum=10_000_000), 0),
+        name=name, text=text, fixed_tokens=value("tokens", None),
+        share=None if own_rpd is not None else value("share", Decimal(1)),
+        requests_per_day=own_rpd, output_tokens=value("output_tokens", 0),
+        reasoning_tokens=value("reasoning_tokens", 0),
     )
     return prompt if len(r.errors) == before else None
 
 
 def _levers(r: _Reader, data: LineDict) -> Levers:
-    r.unknown(data, set(_LEVER_FIELDS), "levers")
+    r.unknown(data, set(LEVER_FIELDS), "levers")
     built = {}
-    for name, (cls, fields) in _LEVER_FIELDS.items():
+    for name, (cls, fields) in LEVER_FIELDS.items():
         block = r.mapping(data.get(name), f"levers.{name}", data, name)
         if block is None:
             continue
@@ -197,7 +127,7 @@ def _levers(r: _Reader, data: LineDict) -> Levers:
         default = cls()
         kwargs = {}
         for key, kind in fields.items():
-            kwargs[key] = r.field(block, key, f"levers.{name}", lambda v, k=kind: _convert(k, v),
+            kwargs[key] = r.field(block, key, f"levers.{name}", lambda v, k=kind: read_value(k, v),
                                   getattr(default, key))
         built[name] = cls(**kwargs)
     return Levers(**built)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 import yaml
 
 from core.base import atomic_write_text
-from core.plan.scenario import _LEVER_FIELDS, SCHEMA_VERSION, Scenario
+from core.plan.scenario import SCHEMA_VERSION, Scenario
+from core.plan.validation import LEVER_FIELDS
 
 if TYPE_CHECKING:
     from core.tokens import LargeText
@@ -43,7 +44,7 @@ def scenario_to_data(s: Scenario, *, keep_large: bool = False) -> dict[str, Any]
             item["text"] = p.text if keep_large else str(p.text)
         prompts.append(item)
     levers = {}
-    for name, (_cls, fields) in _LEVER_FIELDS.items():
+    for name, (_cls, fields) in LEVER_FIELDS.items():
         lever = getattr(s.levers, name)
         levers[name] = {key: _plain(getattr(lever, key)) for key in fields}
     w = s.workload

@@ -7,9 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
-MAX_HORIZON_MONTHS = 36
-MAX_REQUESTS_PER_DAY = Decimal(10) ** 10
-MAX_GROWTH_PCT = Decimal(1000)
+from core.base import MAX_GROWTH_PCT, MAX_HORIZON_MONTHS, MAX_REQUESTS_PER_DAY
 _LARGE_TEXT_CHARS = 1_000_000  # core.tokens.largetext.LARGE_TEXT_CHARS (not imported: start-up stays light)
 
 if TYPE_CHECKING:

@@ -4,6 +4,6 @@ from core.base.lazyapi import public_api
 __getattr__, __dir__, __all__ = public_api(__name__, {
     "calibration": ("calibrated",),
     "catalog": ("Catalog", "EXACT_TOKENIZERS", "LongContextTier", "Model", "PricePeriod", "RATE_KEYS", "Rates", "SCHEMA_VERSION", "UnknownModel", "load_catalog", "parse_catalog", "parse_model",),
-    "pricing": ("InvalidUsage", "NoPrice", "ServiceTier", "Usage", "format_per_mtok", "format_usd", "price_request",),
+    "pricing": ("InvalidUsage", "NoPrice", "ServiceTier", "Usage", "price_request",),
     "staleness": ("STALE_DAYS", "stale_models", "staleness_warning",),
 })

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any, Mapping
 import yaml
 
 from core.base import atomic_write_text  # temp file + os.replace, keeps <name>.bak
-from core.base import Problem, read_yaml_file
+from core.base import Problem, is_model_id, read_yaml_file
 
 SCHEMA_VERSION = 1
 CALIBRATION_FILE = "calibration.yaml"
@@ -29,7 +28,6 @@ MIN_SAMPLE_TOKENS = 100
 # A billed count 4x the estimate (or a quarter of it) means a different prompt was pasted, or
 # the billed figure includes tools / images / history; refusing it protects every later count.
 FACTOR_LIMITS = (0.25, 4.0)
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +110,7 @@ def _whole(value: Any, what: str) -> int:
 
 
 def _entry(model_id: Any, entry: Any) -> Calibration:
-    if not isinstance(model_id, str) or not _ID.match(model_id):
+    if not is_model_id(model_id):
         raise ValueError("model id must be a catalog slug")
     if not isinstance(entry, dict):
         raise ValueError("expected estimate_tokens, billed_tokens, samples, updated")
@@ -148,7 +146,7 @@ def dump_calibrations(calibrations: Mapping[str, Calibration]) -> str:
 def add_sample(previous: Calibration | None, model_id: str, our_estimate: int, billed: int,
                today: date) -> Calibration:
     """Fold one (estimate, billed) pair into a model's calibration; raises ValueError if implausible."""
-    if not isinstance(model_id, str) or not _ID.match(model_id):
+    if not is_model_id(model_id):
         raise ValueError(f"model id must be a catalog slug like 'claude-sonnet-4-5', got {model_id!r}")
     for value, what in ((our_estimate, "the estimate"), (billed, "the billed count")):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 10**12:

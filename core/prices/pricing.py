@@ -162,16 +162,3 @@ def price_request(model: Model, usage: Usage, *, tier: ServiceTier | str = Servi
     return RequestCost(model.id, tuple(lines), total, in_tier, tier, day, period.effective)
 
 
-def format_usd(amount: Decimal, places: int | None = None) -> str:
-    """Display rounding happens here and only here."""
-    if places is None:
-        magnitude = abs(amount)
-        places = 2 if magnitude >= 100 else 4 if magnitude >= Decimal("0.01") else 6
-    quantum = Decimal(1).scaleb(-places)
-    return f"${amount.quantize(quantum):,}"
-
-
-def format_per_mtok(value: Decimal) -> str:
-    """A $/1M-token price as published: at least two decimals, no trailing zeros beyond them."""
-    whole, _, frac = f"{value:f}".partition(".")
-    return f"{whole}.{frac.rstrip('0').ljust(2, '0')}"

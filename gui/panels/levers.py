@@ -1,7 +1,6 @@
 """Levers panel: each optimization's switch and parameters, its formula in the tooltip, its saving beside it."""
 from __future__ import annotations
 
-from decimal import Decimal
 
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
@@ -10,10 +9,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
 from core.prices import Catalog
 from core.plan import (
     BatchLever, CachingLever, DistillationLever, LEVER_TITLES, OutputTrimLever, PlanResult, RoutingLever,
-    Scenario)
+    Scenario, lever_lines)
 from gui import theme
 from gui.controller import ScenarioController
-from gui.panels.cards import money
 from gui.panels.widgets import PercentSlider, int_spin, set_quiet, spin
 
 LEVER_CLASSES = {"caching": CachingLever, "batch": BatchLever, "routing": RoutingLever,
@@ -271,19 +269,13 @@ class LeversPanel(QScrollArea):
         self.selfhost.show_scenario(s)
 
     def show_result(self, result: PlanResult) -> None:
-        falls = result.waterfall
-        steps = {step.lever: step for step in falls.steps}
-        months = len(result.projection.months)
+        lines = lever_lines(result)  # the same saving text the CLI and the HTML report print
         for name in LEVER_CLASSES:
             box = self.boxes[name]
-            step = steps.get(name)
-            if step is None:
+            if name in lines:
+                box.set_saving(*lines[name])
+            else:
                 box.set_saving("off — switch on to see its saving" if not box.isChecked() else "")
-                continue
-            pct = step.saving / falls.baseline * 100 if falls.baseline else Decimal(0)
-            verb = "saves" if step.saving >= 0 else "costs"
-            box.set_saving(f"{verb} {money(abs(step.saving))} over {months} months ({abs(pct):.1f}% of baseline)",
-                           "good" if step.saving > 0 else "bad" if step.saving < 0 else "")
         self._prefix(result)
 
     def _prefix(self, result: PlanResult) -> None:

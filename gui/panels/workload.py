@@ -7,7 +7,8 @@ from datetime import date
 from PySide6.QtCore import QDate, QSignalBlocker
 from PySide6.QtWidgets import (QCheckBox, QDateEdit, QFormLayout, QHBoxLayout, QPushButton, QWidget)
 
-from core.plan import MAX_GROWTH_PCT, MAX_HORIZON_MONTHS, MAX_REQUESTS_PER_DAY, Scenario
+from core.base import MAX_GROWTH_PCT, MAX_HORIZON_MONTHS, MAX_REQUESTS_PER_DAY
+from core.plan import Scenario
 from gui.controller import ScenarioController
 from gui.panels.widgets import int_spin, set_quiet, spin
 

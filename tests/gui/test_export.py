@@ -7,7 +7,7 @@ import io
 import re
 from dataclasses import replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -20,8 +20,9 @@ from core.plan.projection import TOKEN_TYPES
 from core.plan.scenario import Scenario
 from core.plan.workload import PromptSpec, Workload
 from gui.charts import ChartTabs
-from gui.export import (atomic_write_bytes, chart_pngs, csv_text, export_csv, export_html, export_png,
-                        png_bytes)
+from core.base.atomicio import atomic_write_bytes
+from core.plan.report import monthly_csv as csv_text
+from gui.export import chart_pngs, export_csv, export_html, export_png, png_bytes
 
 CATALOG, _ = load_catalog_file(Path(__file__).parents[1] / "fixtures" / "mini_catalog.yaml")
 EVIL = "<script>alert('x')</script>"
@@ -49,7 +50,12 @@ def is_valid_nonblank_png(data: bytes) -> bool:
     return len(colors) > 5
 
 
-def test_csv_matches_the_projection_exactly(tmp_path):
+def cents(value) -> Decimal:
+    """The provider-style rounding of money to the cent (half up), done by hand for the check."""
+    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def test_csv_has_the_projection_to_the_cent(tmp_path):
     result = make_result()
     path = tmp_path / "out" / "monthly.csv"
     export_csv(result, path)
@@ -60,18 +66,32 @@ def test_csv_matches_the_projection_exactly(tmp_path):
     for row, m in zip(rows, months):
         assert row["month"] == m.month.strftime("%Y-%m")
         assert int(row["days"]) == m.days
-        assert Decimal(row["requests"]) == m.requests
-        assert Decimal(row["cost_usd"]) == m.cost  # the exact Decimal, not a rounded float
-        assert row["cost_usd"] == format(m.cost, "f")
-        assert Decimal(row["budget_usd"]) == m.budget and Decimal(row["headroom_usd"]) == m.headroom
+        assert int(row["requests"]) == m.requests.quantize(1, rounding=ROUND_HALF_UP)  # whole requests
+        assert Decimal(row["cost_usd"]) == cents(m.cost) and re.fullmatch(r"-?\d+\.\d\d", row["cost_usd"])
+        assert Decimal(row["budget_usd"]) == cents(m.budget) and Decimal(row["headroom_usd"]) == cents(m.headroom)
         assert row["over_budget"] == ("yes" if m.over_budget else "no")
         for t in TOKEN_TYPES:
-            assert Decimal(row[f"{t}_usd"]) == m.by_token_type.get(t, Decimal(0))
+            assert Decimal(row[f"{t}_usd"]) == cents(m.by_token_type.get(t, Decimal(0)))
         for mid in models:
-            assert Decimal(row[f"model:{mid}_usd"]) == m.by_model.get(mid, Decimal(0))
+            assert Decimal(row[f"model:{mid}_usd"]) == cents(m.by_model.get(mid, Decimal(0)))
+        for mid, comp in result.comparisons.items():
+            same_month = next(c for c in comp.months if c.month == m.month)
+            assert Decimal(row[f"compare:{mid}_usd"]) == cents(same_month.cost)
         parts = sum((Decimal(row[f"{t}_usd"]) for t in TOKEN_TYPES), Decimal(0))
-        assert parts == pytest.approx(m.cost, rel=Decimal("1e-20"))
+        assert abs(parts - Decimal(row["cost_usd"])) <= Decimal("0.01") * len(TOKEN_TYPES) / 2  # each part rounds
     assert not any(p.name.endswith(".tmp") or p.name.endswith(".bak") for p in path.parent.iterdir())
+
+
+def test_the_app_and_the_cli_write_the_same_csv(tmp_path):
+    """Export ▸ CSV and `project --csv` are one function: byte-identical files for the same plan."""
+    from cli.project_cmd import write_csv
+
+    result = make_result()
+    export_csv(result, tmp_path / "app.csv")
+    write_csv(str(tmp_path / "cli.csv"), result)
+    assert (tmp_path / "app.csv").read_bytes() == (tmp_path / "cli.csv").read_bytes()
+    header = (tmp_path / "app.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert [h for h in header if h.startswith("compare:")] == [f"compare:{m}_usd" for m in result.comparisons]
 
 
 def test_csv_of_a_failed_result_is_refused(tmp_path):

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from datetime import date
-from decimal import Context, Decimal, InvalidOperation
+from decimal import Context, Decimal
 from typing import Any, Iterable
 
-from core.base import MAX_PRICE_PER_MTOK, Problem
+from core.base import MAX_PRICE_PER_MTOK, FieldError, Problem, to_decimal as parse_decimal
 
 MAX_ENTRIES = 100_000       # models (LiteLLM keys, or genai-prices models summed over providers)
 MAX_ERRORS = 200            # beyond this a file is clearly not what it claims; stop collecting
@@ -23,39 +22,32 @@ _TEN_DIGITS = Context(prec=10)
 # --- numbers ---------------------------------------------------------------------------------
 
 
-class BadValue(ValueError):
-    """A value that cannot be accepted; the message becomes a Problem reason."""
+_NO_LIMIT = Decimal("Infinity")
+
+
+class BadValue(FieldError):
+    """A value that cannot be accepted; the message becomes a Problem's message."""
 
 
 def to_decimal(value: Any) -> Decimal:
-    """A finite, non-negative Decimal from a JSON/YAML scalar, without float round-off."""
-    if isinstance(value, bool) or value is None:
-        raise BadValue(f"expected a number, got {value!r}")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise BadValue(f"expected a finite number, got {value!r}")
-        value = Decimal(repr(value))  # shortest repr round-trips: 1.25e-07 → Decimal('1.25E-7')
-    elif isinstance(value, int):
-        if abs(value) > 10**15:
-            raise BadValue(f"{value} is implausibly large")
-        value = Decimal(value)
-    elif isinstance(value, str):
-        if len(value) > 40:
-            raise BadValue("expected a number, got a long text")
-        try:
-            value = Decimal(value.strip())
-        except InvalidOperation:
-            raise BadValue(f"expected a number, got {value!r}") from None
-    elif not isinstance(value, Decimal):
-        raise BadValue(f"expected a number, got {type(value).__name__}")
-    if not value.is_finite():
-        raise BadValue(f"expected a finite number, got {value}")
-    # Refuse absurd exponents before any arithmetic, so 1e999999999 cannot overflow the context.
-    if not value.is_zero() and not -40 < value.adjusted() < 20:
-        raise BadValue(f"{value} is out of any plausible range")
-    if value < 0:
-        raise BadValue(f"must not be negative, got {value}")
-    return value
+    """A finite, non-negative Decimal from a JSON/YAML scalar, without float round-off.
+
+    The number parser is core.base's; price files add two limits of their own: no exponent outside
+    any per-token price (so 1e999999999 never reaches arithmetic) and no megabyte "numbers".
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
+        raise BadValue(f"{value} is implausibly large")
+    if isinstance(value, str) and len(value) > 40:
+        raise BadValue("expected a number, got a long text")
+    try:
+        result = parse_decimal(value, minimum=None, maximum=_NO_LIMIT)  # the exponent check below is the limit
+    except FieldError as exc:
+        raise BadValue(str(exc)) from None
+    if not result.is_zero() and not -40 < result.adjusted() < 20:
+        raise BadValue(f"{result} is out of any plausible range")
+    if result < 0:
+        raise BadValue(f"must not be negative, got {result}")
+    return result
 
 
 def clean_decimal(value: Decimal) -> Decimal:
