@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from cli import CliError, emit_json
 from cli.common import token_count
+from core.base import usd_price
 from core.selfhost import (
     Deployment, KV_DTYPES, QUANT_SCHEMES, SelfHostError, SelfHostEstimate, estimate, load_hardware,
     load_open_models)
@@ -77,7 +78,7 @@ def _gb(value: float) -> str:
 
 
 def _money(value: Decimal) -> str:
-    return f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
+    return usd_price(value)  # per GPU-hour and per 1M tokens: cents, or more places below a dollar
 
 
 def _text(e: SelfHostEstimate) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
+from core.base import usd, usd_whole
 from core.prices import Catalog
 from core.plan.evaluation import PlanResult
 from core.plan.workload import prompt_requests_per_day
@@ -61,8 +62,8 @@ def selfhost_comparison(result: PlanResult, catalog: Catalog):
 def summary(est, be) -> str:
     """One line for the lever box: throughput, $ per 1M, and where self-hosting breaks even."""
     text = (f"{est.model_name} on {est.n_gpus}× {est.accelerator_name}: {est.decode_tokens_per_s:,.0f} tok/s, "
-            f"${est.output_per_mtok:,.2f}/1M out · {be.selfhost.gpus} GPU(s) "
-            f"${be.selfhost_usd_per_month:,.0f}/month vs API ${be.api_usd_per_month:,.0f}")
+            f"{usd(est.output_per_mtok)}/1M out · {be.selfhost.gpus} GPU(s) "
+            f"{usd_whole(be.selfhost_usd_per_month)}/month vs API {usd_whole(be.api_usd_per_month)}")
     if be.crossing_tokens_per_month:
         now = be.input_tokens_per_month + be.output_tokens_per_month
         text += f" · breaks even at {be.crossing_tokens_per_month / 1e9:,.2f}B tokens/month (now {now / 1e9:,.2f}B)"
