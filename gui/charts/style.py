@@ -10,6 +10,8 @@ from typing import Sequence
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 
+from core.base import usd, usd_budget, usd_short
+
 # Okabe-Ito: distinguishable for the common colour-vision deficiencies. The dark-mode set is the
 # same hues lifted in lightness so thin lines stay visible on a near-black background.
 _SERIES_LIGHT = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7F6A00", "#555555")
@@ -102,7 +104,7 @@ def _short(value: float, prefix: str, decimals: int | None = None) -> str:
 
 def money_short(value: float | Decimal) -> str:
     """$1.2k, $15k, $2.5M, $950, $0.42 (for labels where space is tight)."""
-    return _short(float(value), "$")
+    return usd_short(value)
 
 
 def money(value: float | Decimal | None, *, cents: bool = True) -> str:
@@ -110,13 +112,7 @@ def money(value: float | Decimal | None, *, cents: bool = True) -> str:
 
     `cents=False` drops ".00" from whole amounts ($4,000 for a budget) but keeps real cents.
     """
-    if value is None:
-        return "—"
-    v = float(value)
-    sign = "−" if v < 0 else ""
-    if not cents and abs(v - round(v)) < 0.005:
-        return f"{sign}${abs(v):,.0f}"
-    return f"{sign}${abs(v):,.2f}"
+    return usd(value) if cents else usd_budget(value)
 
 
 def tokens_short(value: float) -> str:
