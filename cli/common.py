@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
-from typing import Sequence
+from decimal import Decimal
+from typing import Any, Callable, Sequence
 
 from cli import CliError
+from core.base import FieldError, to_date, to_decimal, to_int
 
 
 def load_catalog_or_fail():
@@ -35,22 +36,42 @@ def exact(value) -> str:
     return "0" if value == 0 else format(value, "f")
 
 
-def token_count(text: str) -> int:
-    """argparse type for token counts: whole numbers ≥ 0, underscores/commas allowed."""
-    cleaned = text.replace("_", "").replace(",", "").strip()
-    if not cleaned.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number of tokens ≥ 0, got {text!r}")
-    value = int(cleaned)
-    if value > 10**12:
-        raise argparse.ArgumentTypeError(f"{text} tokens is implausibly large")
+def argument(reader: Callable[[str], Any], name: str) -> Callable[[str], Any]:
+    """An argparse type from one of core.base's number readers: the CLI accepts what the files accept."""
+    def parse(text: str) -> Any:
+        try:
+            return reader(text)
+        except FieldError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = name  # argparse names the type in its messages
+    return parse
+
+
+MAX_CLI_TOKENS = 10**12
+
+
+def _tokens(text: str) -> int:
+    # Plain digits only: "-0", "+5" and "0x10" are typos on a command line, not token counts.
+    if not text.replace("_", "").replace(",", "").strip().isdigit():
+        raise FieldError(f"expected a whole number of tokens ≥ 0, got {text!r}")
+    return to_int(text, maximum=MAX_CLI_TOKENS)
+
+
+token_count = argument(_tokens, "token count")
+positive_int = argument(lambda text: to_int(text, minimum=1), "whole number")
+iso_date = argument(to_date, "date")
+
+
+def positive_decimal(text: str) -> Decimal:
+    """argparse type: a finite number above 0 (a price, a utilization)."""
+    value = argument(to_decimal, "number")(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
 
 
-def iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date like 2026-11-26, got {text!r}") from None
+fraction = argument(lambda text: to_decimal(text, maximum=Decimal(1)), "fraction")
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> None:

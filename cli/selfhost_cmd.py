@@ -4,41 +4,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from cli import CliError, emit_json
-from cli.common import token_count
+from cli.common import fraction, positive_decimal, positive_int, token_count
 from core.base import usd_price
 from core.selfhost import (
     Deployment, KV_DTYPES, QUANT_SCHEMES, SelfHostError, SelfHostEstimate, estimate, load_hardware,
     load_open_models)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
-
-
-def _decimal(text: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value.is_finite() or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -47,20 +20,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Roofline estimate of serving an open model on rented GPUs.")
     p.add_argument("--model", required=True, help="open model id, e.g. llama-3.1-8b")
     p.add_argument("--gpu", required=True, help="accelerator id, e.g. h100")
-    p.add_argument("--gpus", type=_positive_int, help="tensor-parallel GPUs (default: fewest that fit)")
+    p.add_argument("--gpus", type=positive_int, help="tensor-parallel GPUs (default: fewest that fit)")
     p.add_argument("--quant", default="bf16", choices=sorted(QUANT_SCHEMES), help="weight format")
     p.add_argument("--kv", default="bf16", choices=sorted(KV_DTYPES), help="KV-cache dtype")
-    p.add_argument("--batch", type=_positive_int, help="concurrent sequences (default: max that fit)")
+    p.add_argument("--batch", type=positive_int, help="concurrent sequences (default: max that fit)")
     p.add_argument("--context", type=token_count, default=2048,
                    help="average tokens per sequence in the KV cache during decode")
     p.add_argument("--prompt", type=token_count, default=1024, help="prompt tokens for TTFT")
     p.add_argument("--reserve", type=token_count,
                    help="KV tokens reserved per sequence (engines without paged admission)")
-    p.add_argument("--usd-per-hour", type=_decimal, help="$ per GPU-hour (default: dated price)")
-    p.add_argument("--utilization", type=_decimal, default=Decimal(1),
+    p.add_argument("--usd-per-hour", type=positive_decimal, help="$ per GPU-hour (default: dated price)")
+    p.add_argument("--utilization", type=positive_decimal, default=Decimal(1),
                    help="busy share of rented time, 0-1 (default 1)")
-    p.add_argument("--mbu", type=_fraction, help="bandwidth efficiency override, 0-1")
-    p.add_argument("--mfu", type=_fraction, default=0.6, help="compute efficiency, 0-1")
+    p.add_argument("--mbu", type=fraction, help="bandwidth efficiency override, 0-1")
+    p.add_argument("--mfu", type=fraction, default=0.6, help="compute efficiency, 0-1")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -113,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     deployment = Deployment(
         model_id=args.model, accelerator_id=args.gpu, n_gpus=args.gpus, weight_quant=args.quant,
         kv_dtype=args.kv, avg_context_tokens=args.context, prompt_tokens=args.prompt,
-        batch=args.batch, reserve_context_tokens=args.reserve, mbu=args.mbu, mfu=args.mfu,
+        batch=args.batch, reserve_context_tokens=args.reserve, mbu=None if args.mbu is None else float(args.mbu), mfu=float(args.mfu),
         usd_per_gpu_hour=args.usd_per_hour, utilization=args.utilization)
     try:
         result = estimate(deployment, models, hardware)

@@ -111,6 +111,8 @@ def to_int(value: Any, *, minimum: int = 0, maximum: int = 10**12) -> int:
     if not isinstance(value, int):
         raise FieldError(f"expected a whole number, got {kind(value)}")
     if value < minimum:
+        if minimum == 0:
+            raise FieldError(f"expected a whole number ≥ 0, got {value}")
         raise FieldError(f"must be at least {minimum}, got {value}")
     if value > maximum:
         raise FieldError(f"{value} is implausibly large (limit {maximum:,})")
