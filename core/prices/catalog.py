@@ -218,136 +218,149 @@ def _tier(raw: Any, base: Rates | None, file: str, where: str, line: int | None,
     return LongContextTier(threshold, Rates().overlay(prices), inclusive)
 
 
-def _optional(entry: LineDict, key: str, file: str, mid: str, errors: list[Problem], conv):
-    if key not in entry or entry[key] is None:
-        return None
-    try:
-        return conv(entry[key])
-    except FieldError as exc:
-        errors.append(Problem(file, entry.line_of(key), f"{mid}.{key}", str(exc)))
-        raise
+class _Invalid(Exception):
+    """A catalog entry that does not load, with the problems that say why (raised by parse_model's steps)."""
+
+    def __init__(self, *problems: Problem) -> None:
+        super().__init__(problems)
+        self.problems = list(problems)
+
+
+_REQUIRED = ("provider", "name", "tokenizer", "prices", "source", "checked")
+# Optional fields, each read into the Model attribute of the same name; absent or null: None.
+_OPTIONAL = (
+    ("context_window", lambda v: to_int(v, minimum=1, maximum=100_000_000)),
+    ("max_output", lambda v: to_int(v, minimum=1, maximum=100_000_000)),
+    ("min_cache_prefix", lambda v: to_int(v, minimum=0, maximum=10_000_000)),
+    ("batch_multiplier", lambda v: to_decimal(v, maximum=Decimal(10))),
+    ("priority_multiplier", lambda v: to_decimal(v, maximum=Decimal(100))),
+    ("fine_tune_training_per_mtok", lambda v: to_decimal(v, maximum=MAX_PRICE_PER_MTOK)),
+    ("open_model", lambda v: to_str(v, max_len=80)),
+)
 
 
 def parse_model(entry: Any, file: str, origin: str = "bundled") -> tuple[Model | None, list[Problem]]:
     """One catalog entry → (Model, []) or (None, errors naming file, line and field)."""
-    errors: list[Problem] = []
     if not isinstance(entry, dict):
         return None, [Problem(file, None, "models[]", "each model must be a mapping")]
     if not isinstance(entry, LineDict):
         entry = _as_linedict(entry)
-    line = entry.line
+    try:
+        mid = _model_id(entry, file)
+        _check_fields(entry, file, mid)
+        tokenizer = _tokenizer(entry, file, mid)
+        texts = _texts(entry, file, mid)
+        options = _options(entry, file, mid)
+        periods = _periods(entry, file, mid)
+    except _Invalid as exc:
+        return None, exc.problems
+    return Model(id=mid, tokenizer=tokenizer, periods=periods, origin=origin, **texts, **options), []
+
+
+def _model_id(entry: LineDict, file: str) -> str:
     raw_id = entry.get("id")
     if not isinstance(raw_id, str) or not _ID_RE.match(raw_id):
-        return None, [Problem(file, entry.line_of("id"), "id",
-                                f"model id must be a lowercase slug like 'gpt-5', got {raw_id!r}")]
-    mid = raw_id
+        raise _Invalid(Problem(file, entry.line_of("id"), "id",
+                               f"model id must be a lowercase slug like 'gpt-5', got {raw_id!r}"))
+    return raw_id
+
+
+def _check_fields(entry: LineDict, file: str, mid: str) -> None:
+    """No unknown field, and every required one there (all the missing ones named at once)."""
     unknown = sorted(str(k) for k in set(entry) - _MODEL_KEYS)
     if unknown:
-        errors.append(Problem(file, entry.line_of(unknown[0]), f"{mid}.{unknown[0]}",
-                                f"unknown field (known: {', '.join(sorted(_MODEL_KEYS))})"))
-        return None, errors
-    for required in ("provider", "name", "tokenizer", "prices", "source", "checked"):
-        if entry.get(required) in (None, ""):
-            errors.append(Problem(file, entry.line_of(required) or line, f"{mid}.{required}",
-                                    "required field is missing"))
-    if errors:
-        return None, errors
+        raise _Invalid(Problem(file, entry.line_of(unknown[0]), f"{mid}.{unknown[0]}",
+                               f"unknown field (known: {', '.join(sorted(_MODEL_KEYS))})"))
+    missing = [Problem(file, entry.line_of(required) or entry.line, f"{mid}.{required}", "required field is missing")
+               for required in _REQUIRED if entry.get(required) in (None, "")]
+    if missing:
+        raise _Invalid(*missing)
+
+
+def _tokenizer(entry: LineDict, file: str, mid: str) -> str:
     tokenizer = str(entry["tokenizer"])
     family = tokenizer.removeprefix("estimate:")
-    if tokenizer not in EXACT_TOKENIZERS and not (tokenizer.startswith("estimate:")
-                                                  and family in ESTIMATE_FAMILIES):
-        errors.append(Problem(file, entry.line_of("tokenizer"), f"{mid}.tokenizer",
-                                f"unknown tokenizer {tokenizer!r} (use o200k_base, cl100k_base or "
-                                f"estimate:<{'|'.join(ESTIMATE_FAMILIES)}>)"))
-        return None, errors
-    try:
-        provider = to_str(entry["provider"], max_len=40).strip().lower()
-        name = to_str(entry["name"], max_len=200)
-        source = to_str(entry["source"], max_len=2000)
-        notes = to_str(entry.get("notes") or "", max_len=4000)
-        checked = to_date(entry["checked"])
-    except FieldError as exc:
-        errors.append(Problem(file, line, mid, str(exc)))
-        return None, errors
-    try:
-        context_window = _optional(entry, "context_window", file, mid, errors,
-                                   lambda v: to_int(v, minimum=1, maximum=100_000_000))
-        max_output = _optional(entry, "max_output", file, mid, errors,
-                               lambda v: to_int(v, minimum=1, maximum=100_000_000))
-        min_prefix = _optional(entry, "min_cache_prefix", file, mid, errors,
-                               lambda v: to_int(v, minimum=0, maximum=10_000_000))
-        batch_mult = _optional(entry, "batch_multiplier", file, mid, errors,
-                               lambda v: to_decimal(v, maximum=Decimal(10)))
-        prio_mult = _optional(entry, "priority_multiplier", file, mid, errors,
-                              lambda v: to_decimal(v, maximum=Decimal(100)))
-        fine_tune = _optional(entry, "fine_tune_training_per_mtok", file, mid, errors,
-                              lambda v: to_decimal(v, maximum=MAX_PRICE_PER_MTOK))
-        open_model = _optional(entry, "open_model", file, mid, errors,
-                               lambda v: to_str(v, max_len=80))
-    except FieldError:
-        return None, errors
-    batch_caching = entry.get("batch_caching", True)
-    if not isinstance(batch_caching, bool):
-        errors.append(Problem(file, entry.line_of("batch_caching"), f"{mid}.batch_caching",
-                                "expected true or false"))
-        return None, errors
+    if tokenizer in EXACT_TOKENIZERS or (tokenizer.startswith("estimate:") and family in ESTIMATE_FAMILIES):
+        return tokenizer
+    raise _Invalid(Problem(file, entry.line_of("tokenizer"), f"{mid}.tokenizer",
+                           f"unknown tokenizer {tokenizer!r} (use o200k_base, cl100k_base or "
+                           f"estimate:<{'|'.join(ESTIMATE_FAMILIES)}>)"))
 
+
+def _texts(entry: LineDict, file: str, mid: str) -> dict[str, Any]:
+    """provider, name, source, notes and the date the prices were checked."""
+    try:
+        return {"provider": to_str(entry["provider"], max_len=40).strip().lower(),
+                "name": to_str(entry["name"], max_len=200),
+                "source": to_str(entry["source"], max_len=2000),
+                "notes": to_str(entry.get("notes") or "", max_len=4000),
+                "checked": to_date(entry["checked"])}
+    except FieldError as exc:
+        raise _Invalid(Problem(file, entry.line, mid, str(exc))) from None
+
+
+def _options(entry: LineDict, file: str, mid: str) -> dict[str, Any]:
+    """The optional limits and multipliers (_OPTIONAL), and batch_caching."""
+    out: dict[str, Any] = {}
+    for key, read in _OPTIONAL:
+        if entry.get(key) is None:
+            continue
+        try:
+            out[key] = read(entry[key])
+        except FieldError as exc:
+            raise _Invalid(Problem(file, entry.line_of(key), f"{mid}.{key}", str(exc))) from None
+    out["batch_caching"] = entry.get("batch_caching", True)
+    if not isinstance(out["batch_caching"], bool):
+        raise _Invalid(Problem(file, entry.line_of("batch_caching"), f"{mid}.batch_caching",
+                               "expected true or false"))
+    return out
+
+
+def _periods(entry: LineDict, file: str, mid: str) -> tuple[PricePeriod, ...]:
+    """The prices since the start, then one period for each dated change, applied in order."""
+    errors: list[Problem] = []
     base = _rates(entry["prices"], file, f"{mid}.prices", entry.line_of("prices"), errors)
     if base is None:
-        return None, errors
+        raise _Invalid(*errors)
     rates = Rates().overlay(base)
     if rates.input_per_mtok is None or rates.output_per_mtok is None:
-        errors.append(Problem(file, entry.line_of("prices"), f"{mid}.prices",
-                                "input and output prices are required"))
-        return None, errors
-    tier = _tier(entry.get("long_context"), rates, file, f"{mid}.long_context",
-                 entry.line_of("long_context"), errors)
+        raise _Invalid(Problem(file, entry.line_of("prices"), f"{mid}.prices", "input and output prices are required"))
+    tier = _tier(entry.get("long_context"), rates, file, f"{mid}.long_context", entry.line_of("long_context"), errors)
     if tier is False:
-        return None, errors
+        raise _Invalid(*errors)
     periods = [PricePeriod(None, rates, tier)]
     changes = entry.get("changes") or []
     if not isinstance(changes, list):
-        errors.append(Problem(file, entry.line_of("changes"), f"{mid}.changes",
-                                "expected a list of dated changes"))
-        return None, errors
+        raise _Invalid(Problem(file, entry.line_of("changes"), f"{mid}.changes", "expected a list of dated changes"))
     for index, change in enumerate(changes):
-        where = f"{mid}.changes[{index}]"
-        cline = change.line if isinstance(change, LineDict) else entry.line_of("changes")
-        if not isinstance(change, dict):
-            errors.append(Problem(file, cline, where, "expected a mapping with effective and prices"))
-            return None, errors
-        bad = set(change) - {"effective", "prices", "long_context", "note"}
-        if bad:
-            errors.append(Problem(file, cline, where, f"unknown key(s): {', '.join(sorted(map(str, bad)))}"))
-            return None, errors
-        try:
-            effective = to_date(change.get("effective"))
-        except FieldError as exc:
-            errors.append(Problem(file, cline, f"{where}.effective", str(exc)))
-            return None, errors
-        previous = periods[-1]
-        if previous.effective is not None and effective <= previous.effective:
-            errors.append(Problem(file, cline, f"{where}.effective",
-                                    "changes must be in increasing date order"))
-            return None, errors
-        delta = _rates(change.get("prices"), file, f"{where}.prices", cline, errors)
-        if delta is None:
-            return None, errors
-        new_tier: LongContextTier | None | bool = previous.long_context
-        if "long_context" in change:
-            new_tier = _tier(change["long_context"], None, file, f"{where}.long_context", cline, errors)
-            if new_tier is False:
-                return None, errors
-        note = str(change.get("note") or "")
-        periods.append(PricePeriod(effective, previous.rates.overlay(delta), new_tier, note))
-    model = Model(
-        id=mid, provider=provider, name=name, tokenizer=tokenizer, periods=tuple(periods),
-        source=source, checked=checked, context_window=context_window, max_output=max_output,
-        batch_multiplier=batch_mult, batch_caching=batch_caching, priority_multiplier=prio_mult,
-        min_cache_prefix=min_prefix, fine_tune_training_per_mtok=fine_tune, open_model=open_model,
-        notes=notes, origin=origin,
-    )
-    return model, errors
+        line = change.line if isinstance(change, LineDict) else entry.line_of("changes")
+        periods.append(_changed_period(change, periods[-1], file, f"{mid}.changes[{index}]", line))
+    return tuple(periods)
+
+
+def _changed_period(change: Any, previous: PricePeriod, file: str, where: str, line: int | None) -> PricePeriod:
+    """One entry of `changes`: the previous period's prices with this change's applied from its date."""
+    if not isinstance(change, dict):
+        raise _Invalid(Problem(file, line, where, "expected a mapping with effective and prices"))
+    bad = set(change) - {"effective", "prices", "long_context", "note"}
+    if bad:
+        raise _Invalid(Problem(file, line, where, f"unknown key(s): {', '.join(sorted(map(str, bad)))}"))
+    try:
+        effective = to_date(change.get("effective"))
+    except FieldError as exc:
+        raise _Invalid(Problem(file, line, f"{where}.effective", str(exc))) from None
+    if previous.effective is not None and effective <= previous.effective:
+        raise _Invalid(Problem(file, line, f"{where}.effective", "changes must be in increasing date order"))
+    errors: list[Problem] = []
+    delta = _rates(change.get("prices"), file, f"{where}.prices", line, errors)
+    if delta is None:
+        raise _Invalid(*errors)
+    tier: LongContextTier | None | bool = previous.long_context
+    if "long_context" in change:
+        tier = _tier(change["long_context"], None, file, f"{where}.long_context", line, errors)
+        if tier is False:
+            raise _Invalid(*errors)
+    return PricePeriod(effective, previous.rates.overlay(delta), tier, str(change.get("note") or ""))
 
 
 def _as_linedict(value: dict) -> LineDict:

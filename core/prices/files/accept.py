@@ -1,7 +1,7 @@
-"""Public import point for price cross-checks, and the writer of accepted diff items into the user file."""
+"""Writing accepted diff items into the user's price override file, each entry checked by the catalog loader first."""
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -12,8 +12,7 @@ import yaml
 from core.base import atomic_write_text  # temp file + os.replace, keeps <name>.bak
 from core.prices import (
     RATE_KEYS, SCHEMA_VERSION, LongContextTier, Model, PricePeriod, Rates, parse_catalog, parse_model)
-# Matching and comparing live in their own modules; callers keep importing them from here.
-from core.prices.files.compare import (ADDED, DiffItem)
+from core.prices.files.compare import ADDED, DiffItem
 from core.prices.files.records import BATCH_FIELD, RATE_FIELDS, THRESHOLD_FIELD, TIER_PREFIX
 from core.prices.files.matching import canonical_provider
 from core.base import Problem, parse_yaml, read_limited
@@ -223,87 +222,148 @@ def apply_accepted(diff_items: Iterable[DiffItem], accepted_keys: Iterable[str],
     today = today or date.today()
     path = Path(user_file_path)
     name = str(path)
-    accepted = {k.strip() for k in accepted_keys if k and k.strip()}
-    chosen = [i for i in diff_items if _is_accepted(i, accepted)]
-    if not chosen:
+    by_model = _accepted_by_model(diff_items, accepted_keys)
+    if not by_model:
         return None, []
     refusal = _refuse_bundled(path)
     if refusal:
         return None, [Problem(name, None, "", refusal)]
-
-    entries: list[Any] = []
-    raw_entries: list[Any] = []  # as parsed (LineDicts, so the loader can name lines)
-    header: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
-    if path.exists():
-        raw, errors = read_limited(path, label=name)  # an oversized file is never read whole
-        if raw is None:
-            return None, errors
-        data, errors = parse_yaml(raw, name)
-        if errors:
-            return None, errors + [Problem(name, None, "", "the user file has errors; nothing was "
-                                             "written (fix or move it, then import again)")]
-        if data is not None:
-            if not isinstance(data, dict) or not isinstance(data.get("models", []), list):
-                return None, [Problem(name, getattr(data, "line", None), "models",
-                                        "the user file is not a model catalog; nothing was written")]
-            if data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
-                return None, [Problem(name, None, "schema_version",
-                                        "unsupported schema_version; nothing was written")]
-            header = {k: _plain(v) for k, v in data.items() if k != "models"}
-            header["schema_version"] = SCHEMA_VERSION
-            raw_entries = list(data.get("models") or [])
-            entries = _plain(raw_entries)
-
-    errors: list[Problem] = []
-    by_model: dict[str, list[DiffItem]] = {}
-    for item in chosen:
-        by_model.setdefault(item.model_id, []).append(item)
-    positions = {e.get("id"): i for i, e in reversed(list(enumerate(entries))) if isinstance(e, dict)}
+    user, errors = _read_user_file(path, name)
+    if user is None:
+        return None, errors
     written = 0
     for model_id, items in by_model.items():
-        source_file = items[0].source_file or "a price file"
-        source = f"imported from {source_file} on {today.isoformat()}"
-        try:
-            if any(i.kind == ADDED for i in items):
-                if model_id in positions:
-                    raise ValueError("the user file already has this model")
-                entry = _new_entry(next(i for i in items if i.kind == ADDED), source, today)
-            else:
-                base = items[0].model
-                if model_id in positions:
-                    base, perrors = parse_model(raw_entries[positions[model_id]], name, "user")
-                    if base is None:
-                        errors += perrors
-                        raise ValueError("its entry in the user file has errors; left unchanged")
-                if base is None:
-                    raise ValueError("no catalog model to update")
-                updates = {i.field: i.theirs for i in items if i.theirs is not None and i.field}
-                on = items[0].compared_on or today
-                entry = model_to_entry(_with_updates(base, on, updates), source=source, checked=today)
-        except ValueError as exc:
-            errors.append(Problem(name, None, model_id, str(exc)))
-            continue
-        perrors = _entry_errors(entry, name)
-        if perrors:  # never write an entry the loader would then reject
-            errors += perrors
-            continue
-        if model_id in positions:
-            entries[positions[model_id]] = entry
-        else:
-            positions[model_id] = len(entries)
-            entries.append(entry)
-        written += 1
+        entry, problems = _accepted_entry(model_id, items, user, name, today)
+        errors += problems
+        if entry is not None:
+            user.put(model_id, entry)
+            written += 1
     if not written:
         return None, errors
+    return _write_user_file(path, user, set(by_model), errors)
 
-    document = dict(header)
-    document["models"] = entries
+
+def _accepted_by_model(diff_items: Iterable[DiffItem], accepted_keys: Iterable[str]) -> dict[str, list[DiffItem]]:
+    """The applicable items the user accepted (by key, or by model id for all of a model's), per model."""
+    accepted = {k.strip() for k in accepted_keys if k and k.strip()}
+    by_model: dict[str, list[DiffItem]] = {}
+    for item in diff_items:
+        if _is_accepted(item, accepted):
+            by_model.setdefault(item.model_id, []).append(item)
+    return by_model
+
+
+@dataclass
+class _UserFile:
+    """The user override file being rewritten: its header, its entries, and where each model's entry is."""
+
+    header: dict[str, Any]
+    entries: list[Any]  # plain dicts and lists, as they will be written
+    raw_entries: list[Any]  # as parsed (LineDicts, so the loader can name lines)
+    positions: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The first entry of a model id is the one the loader keeps.
+        self.positions = {e.get("id"): i for i, e in reversed(list(enumerate(self.entries))) if isinstance(e, dict)}
+
+    def put(self, model_id: str, entry: dict[str, Any]) -> None:
+        """The model's entry replaced, or added at the end."""
+        if model_id in self.positions:
+            self.entries[self.positions[model_id]] = entry
+        else:
+            self.positions[model_id] = len(self.entries)
+            self.entries.append(entry)
+
+
+def _read_user_file(path: Path, name: str) -> tuple[_UserFile | None, list[Problem]]:
+    """The existing user file (empty when there is none), or None and why it must not be overwritten."""
+    empty = _UserFile({"schema_version": SCHEMA_VERSION}, [], [])
+    if not path.exists():
+        return empty, []
+    raw, errors = read_limited(path, label=name)  # an oversized file is never read whole
+    if raw is None:
+        return None, errors
+    data, errors = parse_yaml(raw, name)
+    if errors:
+        return None, errors + [Problem(name, None, "", "the user file has errors; nothing was "
+                                         "written (fix or move it, then import again)")]
+    if data is None:
+        return empty, []
+    if not isinstance(data, dict) or not isinstance(data.get("models", []), list):
+        return None, [Problem(name, getattr(data, "line", None), "models",
+                                "the user file is not a model catalog; nothing was written")]
+    if data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+        return None, [Problem(name, None, "schema_version", "unsupported schema_version; nothing was written")]
+    header = {k: _plain(v) for k, v in data.items() if k != "models"}
+    header["schema_version"] = SCHEMA_VERSION
+    raw_entries = list(data.get("models") or [])
+    return _UserFile(header, _plain(raw_entries), raw_entries), []
+
+
+class _Refused(ValueError):
+    """A model's accepted items cannot be written; `problems` (if any) come before the reason."""
+
+    def __init__(self, reason: str, problems: Iterable[Problem] = ()) -> None:
+        super().__init__(reason)
+        self.problems = list(problems)
+
+
+def _accepted_entry(model_id: str, items: list[DiffItem], user: _UserFile, name: str,
+                    today: date) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The entry to write for one model's accepted items, or None and the problems that stop it."""
+    source = f"imported from {items[0].source_file or 'a price file'} on {today.isoformat()}"
+    added = next((i for i in items if i.kind == ADDED), None)
+    try:
+        if added is not None:
+            entry = _added_entry(added, user, source, today)
+        else:
+            entry = _updated_entry(items, user, name, source, today)
+    except ValueError as exc:
+        return None, [*getattr(exc, "problems", []), Problem(name, None, model_id, str(exc))]
+    problems = _entry_errors(entry, name)  # never write an entry the loader would then reject
+    return (None, problems) if problems else (entry, [])
+
+
+def _added_entry(item: DiffItem, user: _UserFile, source: str, today: date) -> dict[str, Any]:
+    """A new model's entry, from the price file's record of it."""
+    if item.model_id in user.positions:
+        raise ValueError("the user file already has this model")
+    return _new_entry(item, source, today)
+
+
+def _updated_entry(items: list[DiffItem], user: _UserFile, name: str, source: str, today: date) -> dict[str, Any]:
+    """A known model's entry with the accepted values put into the price period they were compared on."""
+    base = _model_to_update(items, user, name)
+    updates = {i.field: i.theirs for i in items if i.theirs is not None and i.field}
+    on = items[0].compared_on or today
+    return model_to_entry(_with_updates(base, on, updates), source=source, checked=today)
+
+
+def _model_to_update(items: list[DiffItem], user: _UserFile, name: str) -> Model:
+    """The model accepted changes apply to: the user file's entry for it when there is one, else the catalog's."""
+    model_id = items[0].model_id
+    base = items[0].model
+    if model_id in user.positions:
+        base, problems = parse_model(user.raw_entries[user.positions[model_id]], name, "user")
+        if base is None:
+            raise _Refused("its entry in the user file has errors; left unchanged", problems)
+    if base is None:
+        raise ValueError("no catalog model to update")
+    return base
+
+
+def _write_user_file(path: Path, user: _UserFile, models: set[str],
+                     errors: list[Problem]) -> tuple[Path | None, list[Problem]]:
+    """Write the file if the loader takes every entry of `models` in it; (path or None, errors)."""
+    name = str(path)
+    document = dict(user.header)
+    document["models"] = user.entries
     text = ("# Token Budget: your price overrides (same schema as the bundled catalog).\n"
             "# Entries here replace bundled models with the same id. Written by `prices import`;\n"
             f"# the previous version is kept as {path.name}.bak.\n"
             + _dump(document))
     _, check_errors = parse_catalog(text, name, "user")
-    touched = [e for e in check_errors if e.field.split(".")[0] in by_model]
+    touched = [e for e in check_errors if e.field.split(".")[0] in models]
     if touched:
         return None, errors + touched
     try:
