@@ -423,10 +423,3 @@ def load_catalog(bundled: Path | str | None = None,
         errors = errors + user_errors
         catalog = catalog.merged(overrides)
     return catalog, errors
-
-
-def require_model(catalog: Catalog, model_id: str) -> Model:
-    model = catalog.get(model_id)
-    if model is None:
-        raise UnknownModel(model_id, catalog)
-    return model
