@@ -5,6 +5,7 @@ import sys
 
 from cli import CliError, emit_json
 from cli.common import exact, load_catalog_or_fail, print_table
+from core.base import plural
 
 
 def add_parser(sub) -> None:
@@ -104,12 +105,12 @@ def print_report(result) -> None:
           f"growth {s.workload.growth_pct_per_month}%/month, {s.workload.horizon_months} months")
     for (name, tok), n in sorted(result.tokens.prompt_tokens.items()):
         exact = "exact" if result.tokens.exact.get(tok) else "estimate"
-        print(f"  prompt {name!r}: {n:,} tokens ({tok}, {exact})")
+        print(f"  prompt {name!r}: {plural(n, 'token')} ({tok}, {exact})")
     for tok, n in sorted(result.tokens.prefix_tokens.items()):
         if n:
             sizes = [v for (_name, t), v in result.tokens.prompt_tokens.items() if t == tok and v]
             share = f", {n / max(sizes):.0%}–{n / min(sizes):.0%} of each prompt" if sizes else ""
-            print(f"  shared (cacheable) prefix: {n:,} tokens ({tok}{share})")
+            print(f"  shared (cacheable) prefix: {plural(n, 'token')} ({tok}{share})")
     print()
     from core.plan import budget_verdict, comparison_table, monthly_table, sensitivity_table, totals_line
     from core.plan import waterfall_table

@@ -46,7 +46,7 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def _table(table: Table, code_first: bool = False) -> str:
+def _table(table: Table) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in table.headers)
     classes = {"bad": "over", "total": "total"}
     body = []

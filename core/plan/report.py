@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from core.base.formatting import (csv_money, percent, usd, usd_budget, usd_whole, whole)
+from core.base import csv_money, percent, usd, usd_budget, usd_whole, whole
 from core.plan.evaluation import PlanResult
 from core.plan.projection import TOKEN_TYPES
 

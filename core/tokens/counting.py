@@ -221,12 +221,6 @@ def _shares_an_end(counter: IncrementalCounter, text: str) -> bool:
     return probe > 0 and (text.startswith(old[:probe]) or text.endswith(old[-probe:]))
 
 
-def incremental_counter(text: str, encoding: str) -> IncrementalCounter | None:
-    """The IncrementalCounter that last counted exactly `text` for `encoding` (tests, diagnostics)."""
-    with _incremental_lock:
-        return next((c for c in _incremental.get(encoding, []) if c.text is text), None)
-
-
 def clear_count_cache() -> None:
     """Forget remembered counts and incremental counters (benchmarks measure cold counts)."""
     global _cache_chars

@@ -274,10 +274,6 @@ def _inherited(index: int, encoding: str, inherit: "_Inherit | None") -> int | N
     return None
 
 
-def is_large(text: object) -> bool:
-    return isinstance(text, LargeText)
-
-
 def as_prompt_text(text: "str | LargeText") -> "str | LargeText":
     """How a prompt's text is held: a LargeText above LARGE_TEXT_CHARS, else a str."""
     if isinstance(text, str) and len(text) > LARGE_TEXT_CHARS:
