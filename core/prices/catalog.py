@@ -1,14 +1,13 @@
 """The model catalog: Model records loaded from resources/models.yaml plus the user's override file."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from core.base import bundled_catalog_path, user_catalog_path
+from core.base import bundled_catalog_path, is_model_id, user_catalog_path
 from core.base import (
     MAX_PRICE_PER_MTOK, FieldError, LineDict, Problem, parse_yaml, read_limited, to_date, to_decimal,
     to_int, to_str)
@@ -17,7 +16,6 @@ SCHEMA_VERSION = 1
 RATE_KEYS = ("input", "cached_input", "cache_write_5m", "cache_write_1h", "output")
 EXACT_TOKENIZERS = ("o200k_base", "cl100k_base")
 ESTIMATE_FAMILIES = ("anthropic", "gemini", "llama", "mistral", "deepseek", "qwen", "xai", "other")
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 _MODEL_KEYS = {
     "id", "provider", "name", "tokenizer", "context_window", "max_output", "prices",
     "long_context", "batch_multiplier", "batch_caching", "priority_multiplier",
@@ -259,7 +257,7 @@ def parse_model(entry: Any, file: str, origin: str = "bundled") -> tuple[Model |
 
 def _model_id(entry: LineDict, file: str) -> str:
     raw_id = entry.get("id")
-    if not isinstance(raw_id, str) or not _ID_RE.match(raw_id):
+    if not is_model_id(raw_id):
         raise _Invalid(Problem(file, entry.line_of("id"), "id",
                                f"model id must be a lowercase slug like 'gpt-5', got {raw_id!r}"))
     return raw_id

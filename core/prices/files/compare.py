@@ -1,7 +1,6 @@
 """Comparing the catalog with one imported price file: the diff items, their kinds and what to accept."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -12,7 +11,7 @@ from core.prices.files.records import (
     ALL_FIELDS, BATCH_FIELD, RATE_FIELDS, THRESHOLD_FIELD, TIER_PREFIX, ImportedModel, ImportResult)
 from core.prices.files.matching import (_SECONDARY, ALIASES, Match, canonical_provider, match_models,
                               normalize_model_key)
-from core.base import Problem
+from core.base import Problem, is_model_id
 
 TOLERANCE = Decimal("0.01")  # a relative difference above 1% is a disagreement
 
@@ -26,7 +25,6 @@ MISSING = "missing"          # a catalog model the file has no entry for
 APPLICABLE = (CHANGED, NEW_FIELD, ADDED)
 
 # The catalog's own id rule: a new model is only offered under an id the loader would accept.
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +228,7 @@ def _added(catalog: Catalog, imported: ImportResult, matches: Mapping[str, Match
             slug = f"{provider}-{slug}"
         elif _vendor_of(slug) not in (None, provider):
             continue  # another vendor's model resold here
-        if not _SLUG.match(slug) or slug in catalog:
+        if not is_model_id(slug) or slug in catalog:
             continue
         rank = (slug != entry.model_id.lower(), len(entry.ref), entry.ref)
         if slug not in best or rank < best[slug][0]:
