@@ -1,4 +1,4 @@
-"""Shared test setup: headless Qt and no network."""
+"""Shared test setup: headless Qt, no network, private folders, and the Hypothesis profile (tests/profiles.py)."""
 from __future__ import annotations
 
 import os
@@ -6,7 +6,10 @@ import socket
 
 import pytest
 
+from tests import profiles
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+profiles.load()  # before any test module builds its settings() objects from the active profile
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.profiles import examples
 
 from core.tokens import chunking
 from core.tokens import fastcount
@@ -75,7 +76,7 @@ def test_large_text_counts_equal_tiktokens(name):
 
 
 @pytest.mark.parametrize("name", ENCODINGS)
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=fragment_text)
 def test_accelerated_count_equals_tiktoken_on_adversarial_text(name, text):
     expected = _ref_count(name, text)
@@ -89,7 +90,7 @@ _edit_text = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=3))
 
 
 @pytest.mark.parametrize("name", ENCODINGS)
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_accelerated_incremental_edits_equal_tiktoken(name, data):
     text = data.draw(fragment_text)

@@ -7,13 +7,14 @@ from contextlib import redirect_stderr, redirect_stdout
 
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
+from tests.profiles import examples
 
 from core.prices.catalog import parse_catalog
 from cli import run as cli_run
 from core.plan.scenario import parse_scenario
 from core.base.problems import Problem
 
-FUZZ = settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=examples(2000), deadline=None, suppress_health_check=list(HealthCheck))
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-10**30, max_value=10**30),

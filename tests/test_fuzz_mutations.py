@@ -18,13 +18,14 @@ from pathlib import Path
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
+from tests.profiles import examples
 
 from core.prices.catalog import parse_catalog
 from cli import run as cli_run
 from core.plan.scenario import parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-FUZZ = settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=examples(2000), deadline=None, suppress_health_check=list(HealthCheck))
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 DEMO = yaml.safe_load((ROOT / "resources" / "demo_scenario.yaml").read_text(encoding="utf-8"))
@@ -161,7 +162,7 @@ def test_count_on_arbitrary_file_contents(work, content, model, chat):
     assert "Traceback" not in err and (status == 0 or err.count("\n") == 1), err
 
 
-@settings(FUZZ, max_examples=300)  # a valid plan is projected in full (~50 ms): 300 keeps this under a minute
+@settings(FUZZ, max_examples=examples(300))  # each valid plan is projected in full: fewer examples
 @given(edits_of(DEMO))
 def test_project_on_edited_scenarios(work, edits):
     path = work / "plan.yaml"

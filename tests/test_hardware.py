@@ -7,6 +7,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.profiles import examples
 
 from core.selfhost.hardware import load_hardware, load_open_models, parse_hardware, parse_open_models
 from core.base.problems import Problem
@@ -227,7 +228,7 @@ _trees = st.recursive(_scalars, lambda children: st.lists(children, max_size=4)
                       | st.dictionaries(_keys, children, max_size=8), max_leaves=40)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=list(HealthCheck))
 @given(tree=_trees, list_key=st.sampled_from(["accelerators", "models"]))
 def test_loaders_never_raise_on_arbitrary_yaml(tree, list_key):
     text = yaml.safe_dump({"schema_version": 1, list_key: tree if isinstance(tree, list)

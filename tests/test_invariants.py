@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings, strategies as st
+from tests.profiles import examples
 
 from core.prices.catalog import load_catalog
 from core.prices.pricing import NoPrice, Usage, format_usd, price_request
@@ -33,7 +34,7 @@ def test_catalog_has_tiered_models():
     assert len(TIERED) >= 5
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.sampled_from(MODELS), st.integers(0, 3_000_000), st.integers(0, 200_000),
        st.floats(0, 1), st.integers(0, 50_000), st.sampled_from(["standard", "batch", "priority"]))
 def test_costs_are_decimal_non_negative_and_monotonic(mid, prompt, output, cached_share, extra, tier):
@@ -51,7 +52,7 @@ def test_costs_are_decimal_non_negative_and_monotonic(mid, prompt, output, cache
     assert more.total >= cost.total
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.sampled_from(MODELS), st.integers(0, 100_000))
 def test_caching_never_costs_more_than_uncached_reads(mid, prompt):
     model = CATALOG.get(mid)

@@ -7,6 +7,7 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.profiles import examples
 
 from core.tokens import largetext
 from core.tokens.largetext import LARGE_TEXT_CHARS, LargeText, as_prompt_text
@@ -23,7 +24,7 @@ def _ref(name: str, text: str) -> int:
     return len(reference_encoding(name).encode_ordinary(text))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(st.data())
 def test_random_edits_keep_text_and_exact_count(data):
     name = data.draw(st.sampled_from(ENCODINGS))
@@ -46,7 +47,7 @@ def test_random_edits_keep_text_and_exact_count(data):
         assert str(old) == old_text and old.count(name) == _ref(name, old_text)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(fragment_text, st.integers(0, 60), st.integers(0, 60))
 def test_slices_equal_str_slices(text, a, b):
     big = LargeText.from_str(text, 3)
@@ -221,7 +222,7 @@ def test_an_edit_made_while_counting_reuses_what_that_count_finishes(monkeypatch
     assert v2._inherit is None  # fully counted: the link to older versions is dropped
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.data())
 def test_inherited_counts_are_always_the_right_chunks(data):
     name = "o200k_base"

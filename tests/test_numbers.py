@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
+from tests.profiles import examples
 
 from core.prices.catalog import load_catalog
 from cli import run
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOG, _ = load_catalog(user=False)
 RAW = {m["id"]: m for m in yaml.safe_load((ROOT / "resources" / "models.yaml").read_text(encoding="utf-8"))["models"]}
 DAY = date(2026, 11, 26)
-PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+PROPERTY = settings(max_examples=examples(300), deadline=None, suppress_health_check=list(HealthCheck))
 MONEY_PATH = ("prices/pricing.py", "plan/projection.py", "plan/levers.py", "plan/workload.py", "plan/evaluation.py",
               "plan/analysis.py", "prices/catalog.py")
 PLAIN_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")  # no exponent, no float artefacts

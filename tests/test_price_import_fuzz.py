@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings, strategies as st
+from tests.profiles import examples
 
 from core.prices.catalog import parse_catalog
 from core.prices.files.compare import cross_check
@@ -17,7 +18,7 @@ from core.prices.files.litellm import parse_litellm
 from core.base.yamlio import MAX_PRICE_PER_MTOK
 from core.base.problems import Problem
 
-FUZZ = settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=examples(2000), deadline=None, suppress_health_check=list(HealthCheck))
 DAY = date(2026, 11, 26)
 
 CATALOG, _ = parse_catalog("""\

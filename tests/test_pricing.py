@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
+from tests.profiles import examples
 
 from core.prices.catalog import load_catalog_file
 from core.prices.pricing import InvalidUsage, NoPrice, ServiceTier, Usage, price_request
@@ -142,7 +143,7 @@ def test_parts_exceeding_input_are_refused():
         price_request(model("gpt-5"), Usage(-1, 0), on=DAY)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.integers(0, 2_000_000), st.integers(0, 2_000_000), st.integers(0, 100_000),
        st.sampled_from(["gemini-3.1-pro-preview", "claude-sonnet-4-6", "gpt-5", "gpt-5.6-terra"]))
 def test_cost_monotonic_in_output_and_never_negative(prompt, out, extra, mid):

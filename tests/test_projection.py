@@ -7,6 +7,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
+from tests.profiles import examples
 
 from core.plan.analysis import sensitivity, waterfall
 from core.prices.catalog import load_catalog_file
@@ -159,7 +160,7 @@ def test_common_prefix_cut_at_a_boundary():
     assert common_prefix(["same", "same"]) == "same"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.integers(1, 10_000), st.integers(1, 10_000), st.integers(0, 30), st.integers(1, 36))
 def test_spend_is_monotonic_in_traffic(rpd, extra, growth, horizon):
     low = project(CATALOG, plan(rpd=rpd, growth=growth, horizon=horizon))

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from tests.profiles import examples
 
 from core.selfhost.hardware import load_hardware, load_open_models
 from core.selfhost.quant import QUANT_SCHEMES
@@ -268,7 +269,7 @@ def _fits(d: Deployment):
         return None
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(d=deployments, data=st.data())
 def test_throughput_never_falls_as_batch_grows_up_to_the_maximum(d, data):
     result = _fits(d)
@@ -279,7 +280,7 @@ def test_throughput_never_falls_as_batch_grows_up_to_the_maximum(d, data):
     assert all(b >= a * (1 - 1e-12) for a, b in zip(rates, rates[1:]))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(d=deployments, low=st.decimals("0.01", "1", places=2), high=st.decimals("0.01", "1", places=2))
 def test_cost_per_token_never_rises_with_utilization(d, low, high):
     low, high = min(low, high), max(low, high)
@@ -290,7 +291,7 @@ def test_cost_per_token_never_rises_with_utilization(d, low, high):
     assert second.input_per_mtok <= first.input_per_mtok
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(d=deployments)
 def test_estimates_never_exceed_the_roofline(d):
     result = _fits(d)

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.profiles import examples
 
 from core.selfhost.breakeven import HOURS_PER_MONTH, break_even, monthly_selfhost_cost
 from core.selfhost.hardware import load_hardware, load_open_models
@@ -97,7 +98,7 @@ def test_invalid_workloads(args, message):
         break_even(*args, IN_PRICE, OUT_PRICE, EST)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(volume=st.integers(1, 10**12))
 def test_first_crossing_is_the_first_volume_where_selfhosting_is_not_dearer(volume):
     result = break_even(50_000_000, 10_000_000, 10, IN_PRICE, OUT_PRICE, EST)

@@ -6,6 +6,7 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.profiles import examples
 
 from core.tokens.chunking import (CUT, count_exact, count_pieces, cut_points, iter_split,
                            split_text)
@@ -56,19 +57,19 @@ def _check_all_cuts(name: str, text: str) -> None:
         assert _ref_count(name, text[:p]) + _ref_count(name, text[p:]) == expected, (text, p)
 
 
-@settings(max_examples=350, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(350), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fragment_text)
 def test_every_cut_is_exact_o200k(text):
     _check_all_cuts("o200k_base", text)
 
 
-@settings(max_examples=350, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(350), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fragment_text)
 def test_every_cut_is_exact_cl100k(text):
     _check_all_cuts("cl100k_base", text)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60))
 def test_every_cut_is_exact_on_arbitrary_unicode(text):
     for name in ENCODINGS:
@@ -184,7 +185,7 @@ def test_chunks_round_trip_lone_surrogates():
     assert counter.tokens == _ref_count("o200k_base", text)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.data())
 def test_incremental_identity_hypothesis(data):
     name = data.draw(st.sampled_from(ENCODINGS))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
+from tests.profiles import examples
 
 from core.plan import scenario as scenario_module
 from core.base import yamlio
@@ -120,7 +121,7 @@ def test_bad_dates_and_huge_integers_reach_the_field_checks(pure_python):
 
 # Every character a prompt can hold: pasted text and UTF-8 files never contain lone surrogates.
 prompt_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
-ROUND_TRIP = settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
+ROUND_TRIP = settings(max_examples=examples(2000), deadline=None, suppress_health_check=list(HealthCheck))
 
 
 def _round_trip(texts: list[str], pure_python: bool = False) -> tuple[str, ...]:
@@ -155,7 +156,7 @@ def test_any_prompt_text_round_trips_through_the_literal_block_writer(literal_fo
     assert _round_trip(texts) == tuple(texts)
 
 
-@settings(ROUND_TRIP, max_examples=300)
+@settings(ROUND_TRIP, max_examples=examples(300))
 @given(st.lists(prompt_text, min_size=1, max_size=3))
 def test_literal_blocks_read_the_same_without_libyaml(literal_for_all, texts):
     assert _round_trip(texts, pure_python=True) == tuple(texts)
