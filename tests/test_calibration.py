@@ -1,7 +1,7 @@
 """Token-count calibration: factors stored in the app-data folder, calibrated counts, corrupt files as errors."""
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
@@ -154,21 +154,19 @@ def test_a_token_count_type_with_a_calibrated_flag_keeps_its_type():
     assert type(result) is Flagged and result.calibrated and result.tokens == 1_100
 
 
-def test_works_with_the_real_token_count_when_available():
-    tokens = pytest.importorskip("core.tokens.counting")
-    count_type = getattr(tokens, "TokenCount", None)
-    if count_type is None:
-        pytest.skip("core.tokens.counting has no TokenCount yet")
-    names = set(count_type.__dataclass_fields__)
-    values = {"tokens": 1_000, "exact": False, "encoding": "o200k_base", "band_pct": 15.0}
-    if not {"tokens", "exact", "encoding", "band_pct"} <= names:
-        pytest.skip(f"TokenCount fields differ: {sorted(names)}")
-    required = [n for n, f in count_type.__dataclass_fields__.items()
-                if f.default is MISSING and f.default_factory is MISSING and n not in values]
-    if required:
-        pytest.skip(f"TokenCount needs more fields: {required}")
-    result = calibrated(count_type(**values), 1.2)
-    assert result.tokens == 1_200 and result.exact is False and "calibrated" in result.label
+def test_works_with_the_real_token_count():
+    """A real estimate from the counter calibrates; if TokenCount or count_tokens moves, this fails."""
+    from core.prices.calibration import RESIDUAL_BAND_PCT
+    from core.tokens import count_tokens
+
+    estimate = count_tokens("Calibrate this estimate, please. " * 40, "estimate:anthropic")
+    assert estimate.exact is False and estimate.tokens > 0 and estimate.band_pct
+    result = calibrated(estimate, 1.2)
+    assert result.tokens == round(estimate.tokens * 1.2) and result.exact is False
+    assert result.band_pct == min(estimate.band_pct, RESIDUAL_BAND_PCT)
+    assert "calibrated" in result.label and result.low <= result.tokens <= result.high
+    exact = count_tokens("An exact count is never scaled.", "o200k_base")
+    assert exact.exact and calibrated(exact, 1.2) is exact
 
 
 def test_apply_is_the_same_function():

@@ -1,7 +1,7 @@
 """Checks on the DATA in the bundled price catalog (resources/models.yaml).
 
 These tests read the file with plain yaml.safe_load, so they do not depend on the loader in
-core/catalog.py. (One extra test also runs the real loader, when it is importable.) They guard
+core/prices/catalog.py (one last test runs that loader on the same file). They guard
 the invariants a price edit most easily breaks: string prices, provider cache-price ratios,
 the required model ids, dated changes in order, and sources and check dates on every row.
 """
@@ -418,17 +418,17 @@ def test_priority_multipliers_from_litellm(by_id):
     assert by_id["gpt-5.5"]["priority_multiplier"] == "2.5"
 
 
-# --- the real loader, when present -------------------------------------------------------------------
+# --- the real loader ----------------------------------------------------------------------------------
 
 
-def test_bundled_catalog_loads_through_core_catalog():
-    catalog_module = pytest.importorskip("core.prices.catalog")
-    load_catalog = getattr(catalog_module, "load_catalog", None)
-    if load_catalog is None:
-        pytest.skip("core.prices.catalog has no load_catalog()")
-    try:
-        catalog, errors = load_catalog(CATALOG_PATH, user=False)
-    except TypeError:
-        catalog, errors = load_catalog()
+def test_bundled_catalog_loads_through_core_catalog(by_id):
+    """The same file through the engine's loader: no problems and every model the data lists.
+
+    Imported plainly: if the loader moves or changes its signature, this fails instead of skipping.
+    """
+    from core.prices import load_catalog
+
+    catalog, errors = load_catalog(CATALOG_PATH, user=False)
     assert errors == [], [str(e) for e in errors]
+    assert sorted(m.id for m in catalog) == sorted(by_id)
     assert len(catalog) >= 40

@@ -11,10 +11,16 @@ from core.tokens.vocab import get_encoding
 from tests.test_tokens_chunking import FRAGMENTS
 
 
+def _accelerator(name: str):
+    """bpe-openai's counter: a required dependency, so its absence fails here rather than skipping."""
+    fast = fastcount.counter(name)
+    assert fast is not None, f"bpe-openai counter unavailable: {fastcount.status(name)}"
+    return fast
+
+
 @pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
 def test_hybrid_count_equals_tiktoken(name, monkeypatch):
-    if fastcount.counter(name) is None:
-        pytest.skip("bpe-openai not available: no hybrid path")
+    _accelerator(name)
     rng = random.Random(7)
     text = "".join(rng.choice(FRAGMENTS) for _ in range(700_000))
     assert len(text) >= chunking.HYBRID_MIN_CHARS
@@ -29,9 +35,7 @@ def test_hybrid_count_equals_tiktoken(name, monkeypatch):
 def test_hybrid_count_survives_a_piece_tiktoken_cannot_count(monkeypatch):
     """A million spaces has no safe cut and overflows tiktoken's regex stack: bpe-openai takes it."""
     name = "o200k_base"
-    fast = fastcount.counter(name)
-    if fast is None:
-        pytest.skip("bpe-openai not available: no hybrid path")
+    fast = _accelerator(name)
     text = "word " * 300_000 + " " * 1_000_000  # the last piece (from the back) is the space run
     get_encoding(name)
     expected = sum(fast(p) for p in chunking.split_text(text))
@@ -52,9 +56,7 @@ def test_hybrid_count_survives_a_piece_tiktoken_cannot_count(monkeypatch):
 @pytest.mark.parametrize("size", [1, 2, 65_537, 300_000])
 def test_hybrid_count_on_any_number_of_pieces(size):
     name = "o200k_base"
-    fast = fastcount.counter(name)
-    if fast is None:
-        pytest.skip("bpe-openai not available: no hybrid path")
+    fast = _accelerator(name)
     rng = random.Random(size)
     text = "".join(rng.choice(FRAGMENTS) for _ in range(size))
     assert chunking._count_hybrid(text, name, fast) == len(get_encoding(name).encode_ordinary(text))
@@ -64,9 +66,7 @@ def test_hybrid_count_stays_exact_when_the_second_core_turns_out_busy(monkeypatc
     """When the bpe-openai thread gets less than a core (thread CPU time lags wall time), the
     tiktoken thread stops claiming pieces; whatever each side counted, the sum is exact."""
     name = "o200k_base"
-    fast = fastcount.counter(name)
-    if fast is None:
-        pytest.skip("bpe-openai not available: no hybrid path")
+    fast = _accelerator(name)
     rng = random.Random(11)
     text = "".join(rng.choice(FRAGMENTS) for _ in range(900_000))
     monkeypatch.setattr(chunking.time, "thread_time", lambda: 0.0)  # "no CPU time at all"
