@@ -86,12 +86,13 @@ def run(args: argparse.Namespace) -> int:
     deployment = Deployment(
         model_id=args.model, accelerator_id=args.gpu, n_gpus=args.gpus, weight_quant=args.quant,
         kv_dtype=args.kv, avg_context_tokens=args.context, prompt_tokens=args.prompt,
-        batch=args.batch, reserve_context_tokens=args.reserve, mbu=None if args.mbu is None else float(args.mbu), mfu=float(args.mfu),
+        batch=args.batch, reserve_context_tokens=args.reserve, 
+        mbu=None if args.mbu is None else float(args.mbu), mfu=float(args.mfu),
         usd_per_gpu_hour=args.usd_per_hour, utilization=args.utilization)
     try:
         result = estimate(deployment, models, hardware)
     except SelfHostError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(str(exc.problem)) from None
     if args.json:
         emit_json(dataclasses.asdict(result))
     else:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Mapping, Sequence
 
+from core.base import Problem
 from core.selfhost.architecture import OpenModel
 from core.selfhost.hardware import Accelerator
 from core.selfhost.quant import (KV_DTYPES, QUANT_SCHEMES, KvDtype, QuantScheme, expert_bytes,
@@ -30,7 +31,15 @@ TOKENS_PER_MTOK = 1_000_000
 
 
 class SelfHostError(ValueError):
-    """An impossible or invalid configuration, with a message that says what to change."""
+    """An impossible or invalid configuration, with a message that says what to change.
+
+    It carries the engine's one error value: `problem` names the deployment field at fault, so the
+    app and the CLI report it like any loader's Problem.
+    """
+
+    def __init__(self, message: str, field: str = "deployment") -> None:
+        super().__init__(message)
+        self.problem = Problem("", None, field, message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +191,7 @@ class _Plan:
 
 def _check_range(name: str, value: float, low: float, high: float, why: str) -> None:
     if not low < value <= high:
-        raise SelfHostError(f"{name} must be in ({low:g}, {high:g}], got {value:g}: {why}")
+        raise SelfHostError(f"{name} must be in ({low:g}, {high:g}], got {value:g}: {why}", name)
 
 
 def _validate(d: Deployment) -> None:
@@ -195,20 +204,20 @@ def _validate(d: Deployment) -> None:
     _check_range("utilization", float(d.utilization), 0, 1, "the busy share of rented time")
     if d.kv_overhead is not None and d.kv_overhead < 1:
         raise SelfHostError(f"kv_overhead must be ≥ 1, got {d.kv_overhead:g}: below 1 the "
-                            "attention kernel would read KV faster than the bandwidth roofline")
+                            "attention kernel would read KV faster than the bandwidth roofline", "kv_overhead")
     for name, value in (("n_gpus", d.n_gpus), ("batch", d.batch),
                         ("avg_context_tokens", d.avg_context_tokens),
                         ("prompt_tokens", d.prompt_tokens),
                         ("reserve_context_tokens", d.reserve_context_tokens)):
         if value is not None and value < 1:
-            raise SelfHostError(f"{name} must be at least 1, got {value}")
+            raise SelfHostError(f"{name} must be at least 1, got {value}", name)
     if d.usd_per_gpu_hour is not None and d.usd_per_gpu_hour <= 0:
-        raise SelfHostError(f"usd_per_gpu_hour must be positive, got {d.usd_per_gpu_hour}")
+        raise SelfHostError(f"usd_per_gpu_hour must be positive, got {d.usd_per_gpu_hour}", "usd_per_gpu_hour")
 
 
-def _lookup(kind: str, key: str, table: Mapping[str, object]) -> object:
+def _lookup(kind: str, key: str, table: Mapping[str, object], field: str) -> object:
     if key not in table:
-        raise SelfHostError(f"unknown {kind} {key!r}; choose one of: {', '.join(sorted(table))}")
+        raise SelfHostError(f"unknown {kind} {key!r}; choose one of: {', '.join(sorted(table))}", field)
     return table[key]
 
 
@@ -254,10 +263,10 @@ def _memory_error(d: Deployment, model: OpenModel, acc: Accelerator, w_total: fl
 def _plan(d: Deployment, models: Mapping[str, OpenModel],
           hardware: Mapping[str, Accelerator]) -> _Plan:
     _validate(d)
-    model = _lookup("model", d.model_id, models)
-    acc = _lookup("accelerator", d.accelerator_id, hardware)
-    scheme = _lookup("weight quantization", d.weight_quant, QUANT_SCHEMES)
-    kv = _lookup("KV dtype", d.kv_dtype, KV_DTYPES)
+    model = _lookup("model", d.model_id, models, "model_id")
+    acc = _lookup("accelerator", d.accelerator_id, hardware, "accelerator_id")
+    scheme = _lookup("weight quantization", d.weight_quant, QUANT_SCHEMES, "weight_quant")
+    kv = _lookup("KV dtype", d.kv_dtype, KV_DTYPES, "kv_dtype")
     w_total = weight_bytes(model, scheme)
     wanted = min(d.batch or 1, MAX_BATCH)
     if d.n_gpus is not None:
