@@ -387,26 +387,33 @@ def test_loading_bundled_plus_written_overrides_uses_the_override(catalog, tmp_p
     assert merged.get("gpt-5").origin == "bundled"
 
 
-# --- the real files --------------------------------------------------------------------------
+# --- the real files (trimmed into tests/fixtures/prices/reference) -------------------------------
 
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE = FIXTURES / "reference"  # see its README: sources, licenses, how trim.py rebuilds them
 
 
-@pytest.mark.parametrize("relative", ["litellm/model_prices_and_context_window.json",
-                                      "genai-prices/data.json"])
-def test_real_price_file_against_the_bundled_catalog(relative):
-    path = SHARED / relative
-    bundled = ROOT / "resources" / "models.yaml"
-    if not path.exists() or not bundled.exists():
-        pytest.skip("reference price file or bundled catalog not present")
-    catalog, errors = load_catalog(bundled, user=False)
+@pytest.mark.parametrize("name, fmt, gpt5_ref", [("litellm_reference.json", "litellm", "gpt-5"),
+                                                 ("genai_reference.json", "genai-prices", "openai/gpt-5")])
+def test_real_price_file_against_the_bundled_catalog(name, fmt, gpt5_ref):
+    catalog, errors = load_catalog(ROOT / "resources" / "models.yaml", user=False)
     assert errors == [] and len(catalog) > 0
-    imported = read_price_file(path)
-    assert imported.ok
+    imported = read_price_file(REFERENCE / name)
+    assert imported.ok and imported.format == fmt and list(imported.errors) == []
     diff = cross_check(catalog, imported, DAY)
     assert diff.catalog_size == len(catalog) and len(diff.matches) > len(catalog) // 2
-    print(f"\n{relative}: {imported.format}, {len(imported.models)} priced entries, "
+    # The fixture holds only entries some catalog model chooses: each one is matched, none is new.
+    assert sorted({m.ref for m in diff.matches.values()}) == sorted(imported.models), \
+        "the catalog changed: rebuild the fixture (tests/fixtures/prices/reference/trim.py)"
+    assert diff.only_in_file == () and diff.file_models == len(imported.models)
+    first_party = diff.matches["gpt-5"]
+    assert (first_party.ref, first_party.provider_rank, first_party.closeness) == (gpt5_ref, 0, 0)
+    # Each disagreement is the price as the file states it against a catalog price more than the
+    # tolerance away.
+    for item in diff.disagreements:
+        assert item.theirs == imported.models[item.source_ref].prices_on(DAY)[item.field].value, item.key
+        assert item.ours is not None and abs(item.theirs - item.ours) > diff.tolerance * abs(item.ours), item.key
+    print(f"\n{name}: {imported.format}, {len(imported.models)} priced entries, "
           f"{len(imported.errors)} problems; matched {len(diff.matches)}/{len(catalog)}; "
           f"counts {diff.counts()}")
     for item in diff.disagreements:
