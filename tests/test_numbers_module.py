@@ -101,7 +101,7 @@ def test_the_self_host_engine_reports_a_problem_naming_the_deployment_field():
     from core.selfhost import Deployment, SelfHostError, estimate, load_hardware, load_open_models
 
     models, hardware = load_open_models()[0], load_hardware()[0]
-    good = Deployment(model_id="llama-3.1-8b", accelerator_id="h100", weight_quant="bf16", kv_dtype="fp16")
+    good = Deployment(model_id="llama-3.1-8b", accelerator_id="h100", weight_quant="bf16", kv_dtype="bf16")
     assert estimate(good, models, hardware).decode_tokens_per_s > 0
     for change, field in (({"model_id": "nope"}, "model_id"), ({"weight_quant": "fp7"}, "weight_quant"),
                           ({"batch": 0}, "batch"), ({"mfu": 1.5}, "mfu")):
