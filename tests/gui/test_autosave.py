@@ -60,7 +60,7 @@ def test_writes_after_the_interval_only_when_changed(qtbot, data_dir):
     qtbot.wait(200)
     assert not path.exists(), "an unchanged scenario is not autosaved"
     holder.edit(prompts=(PromptSpec("pasted", text=PASTED, output_tokens=100),))
-    with qtbot.waitSignal(saver.saved, timeout=3000):
+    with qtbot.waitSignal(saver.saved, timeout=10_000):
         pass
     scenario, errors = load_scenario(path)
     assert errors == [] and scenario == holder.scenario and scenario.prompts[0].text == PASTED
@@ -71,7 +71,7 @@ def test_writes_after_the_interval_only_when_changed(qtbot, data_dir):
     saver.mark_clean(holder.scenario)
     assert not path.exists()
     holder.edit(name="Plan v2")
-    with qtbot.waitSignal(saver.saved, timeout=3000):
+    with qtbot.waitSignal(saver.saved, timeout=10_000):
         pass
     assert load_scenario(path)[0].name == "Plan v2"
     saver.clean_exit()
@@ -174,7 +174,7 @@ def test_write_failure_is_reported_not_raised(qtbot, data_dir):
     saver.start()
     saver.path.mkdir()  # a directory where the file should go: the write fails
     holder.edit(name="changed")
-    with qtbot.waitSignal(saver.failed, timeout=3000) as blocker:
+    with qtbot.waitSignal(saver.failed, timeout=10_000) as blocker:
         pass
     assert "autosave failed" in blocker.args[0]
     saver._timer.stop()

@@ -271,7 +271,7 @@ def test_mouse_move_through_the_signal_proxy_shows_hover(tabs, qtbot):
     vb = tabs.spend.plot_item.getViewBox()
     scene_pos = vb.mapViewToScene(QPointF(3, float(result.projection.months[3].cost)))
     tabs.spend.plot_widget.scene().sigMouseMoved.emit(scene_pos)
-    qtbot.waitUntil(lambda: tabs.spend.hover_item.isVisible(), timeout=2000)
+    qtbot.waitUntil(lambda: tabs.spend.hover_item.isVisible(), timeout=10_000)
     assert f"{result.projection.months[3].month:%b %Y}" in tabs.spend.hover_item.textItem.toHtml()
 
 

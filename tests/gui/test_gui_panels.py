@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import time
 from decimal import Decimal
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -90,6 +89,8 @@ def test_dropped_text_files_become_prompts_and_binary_files_are_refused(window, 
 def test_a_large_paste_is_counted_off_the_ui_thread_without_freezing(window, qtbot):
     from PySide6.QtCore import QTimer
 
+    from core.tokens import count_tokens
+
     c, panel = window.controller, window.prompts
     index = c.add_prompt("Big document")
     panel.list.setCurrentRow(index)
@@ -98,20 +99,23 @@ def test_a_large_paste_is_counted_off_the_ui_thread_without_freezing(window, qtb
                           check_params_cb=lambda busy, message: busy and "M characters" in message):
         panel.editor.setPlainText(big)  # what a paste does to the document
     assert c.busy and panel.progress.isVisible()
-    # While the worker counts 10 MB for three tokenizers, the event loop keeps turning.
-    ticks: list[float] = []
-    timer = QTimer(interval=10)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    # While the worker counts 10 MB for three tokenizers, the event loop keeps turning: a 1 ms
+    # timer on the UI thread beats while the count is in flight. (How long a beat may be late is
+    # a timing goal for bench/bench_ui_stall.py, not a test.)
+    beats_while_counting: list[bool] = []
+    timer = QTimer(interval=1)
+    timer.timeout.connect(lambda: beats_while_counting.append(c.busy))
     timer.start()
     qtbot.keyClicks(panel.editor, "typing goes on")
     # Done when no recount is pending (the last keystroke's waits out its debounce) or running.
     qtbot.waitUntil(lambda: not c.busy and not c._debounce.isActive(), timeout=60_000)
     timer.stop()
-    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-    # (A 10 MB count now takes a few hundred ms: a handful of ticks; what matters is no long gap.)
-    assert len(ticks) >= 3 and max(gaps) < 0.5, f"the UI thread stalled for {max(gaps):.2f} s"
+    assert any(beats_while_counting)
+    # The keystrokes typed during the count are in the prompt, and the count shown is of that text.
+    text = str(c.scenario.prompts[index].text)
+    assert len(text) == len(big) + len("typing goes on") and "typing goes on" in text
     model = c.catalog.get(c.scenario.primary_model)
-    assert c.counts[("Big document", model.tokenizer)].tokens > 1_000_000
+    assert c.counts[("Big document", model.tokenizer)].tokens == count_tokens(text, model.tokenizer).tokens > 1_000_000
 
 
 def test_token_view_colours_tokens_and_limits_big_texts(window, qtbot):
