@@ -5,7 +5,9 @@ bpe-openai (core.tokens.fastcount) when it is installed and passes its self-chec
 vocabulary is already resident (as here, where it was loaded for the baseline) a tail share goes
 to tiktoken on a second thread ("hybrid"). "bpe-openai alone" is what the CLI does. The tiktoken-only
 path (the fallback) is timed in the same run: in-process with core.tokens.fastcount.disabled(), as a
-process with TOKEN_BUDGET_NO_ACCELERATOR=1.
+process with TOKEN_BUDGET_NO_ACCELERATOR=1. --smoke runs every part once on small inputs (a
+1.1M-character text, still over the hybrid threshold; 20k-character single pieces; whole processes
+on the 4 KB prompt only) so the suite can check that the benchmark still runs; it measures nothing.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # runnable from any directory
 
 SIZE = 10_000_000
+SMOKE_SIZE = 1_100_000  # over chunking.HYBRID_MIN_CHARS (1 MiB), so the smoke run takes the hybrid path too
 
 _WORDS = ("the of and to in is that for it as with was on be by this are or his from at which but "
           "have an they you were her she there been one all we their has would when if so no will "
@@ -149,7 +152,7 @@ def process_times(file: Path, runs: int, cache: Path, data: Path) -> dict[str, f
 
 def accelerator_build_seconds(runs: int) -> float:
     """bpe-openai's o200k_base tokenizer: load the native module and build (fresh processes; it is cached in one)."""
-    code = ("import time; t = time.perf_counter(); from core import fastcount; "
+    code = ("import time; t = time.perf_counter(); from core.tokens import fastcount; "
             "assert fastcount.counter('o200k_base') is not None, fastcount.status('o200k_base'); "
             "print(time.perf_counter() - t)")
     times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -186,8 +189,8 @@ def vocabulary_load_times(runs: int) -> dict[str, float]:
     return {k: t for k, (t, _) in res.items()}
 
 
-def single_piece_inputs(enc) -> None:
-    """Texts with no safe cut (one piece whatever the chunk size): one bpe-openai call vs one tiktoken call."""
+def single_piece_inputs(enc, n: int = 1_000_000) -> None:
+    """Texts with no safe cut (one piece whatever the chunk size) of about `n` characters: one bpe-openai call vs one tiktoken call."""
     import base64
 
     from core.tokens import counter_for, fastcount
@@ -196,14 +199,16 @@ def single_piece_inputs(enc) -> None:
     if fast is None:
         return
     tiktoken_count = counter_for(enc)
+    k = f"{n // 1000}k" if n < 1_000_000 else f"{n // 1_000_000}M"
+    emoji = n * 3 // 10
     r = random.Random(3)
     cases = {
-        "1M letters 'a'": "a" * 1_000_000,
-        "1M digits": "".join(r.choice("0123456789") for _ in range(1_000_000)),
-        "1M CJK ideographs": "".join(chr(r.randint(0x4E00, 0x9FA5)) for _ in range(1_000_000)),
-        "300k emoji": "\U0001F600" * 300_000,
-        "1M chars of base64": base64.b64encode(r.randbytes(750_000)).decode(),
-        "1M spaces": " " * 1_000_000,
+        f"{k} letters 'a'": "a" * n,
+        f"{k} digits": "".join(r.choice("0123456789") for _ in range(n)),
+        f"{k} CJK ideographs": "".join(chr(r.randint(0x4E00, 0x9FA5)) for _ in range(n)),
+        f"{emoji // 1000}k emoji": "\U0001F600" * emoji,
+        f"{k} chars of base64": base64.b64encode(r.randbytes(n * 3 // 4)).decode(),
+        f"{k} spaces": " " * n,
     }
     print("single pieces (no safe cut), o200k_base, one call each:")
     for name, text in cases.items():
@@ -217,6 +222,7 @@ def single_piece_inputs(enc) -> None:
             theirs = f"error: {str(exc)[:60]}"
         t_theirs = time.perf_counter() - t
         same = "same count" if theirs == ours else f"tiktoken: {theirs}"
+        assert theirs == ours or isinstance(theirs, str), f"{name}: bpe-openai {ours}, tiktoken {theirs}"
         print(f"  {name:22s} bpe-openai {t_ours * 1000:7.1f} ms   tiktoken {t_theirs * 1000:7.1f} ms   ({same})")
 
 
@@ -224,12 +230,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7, help="runs per measurement (median reported)")
     parser.add_argument("--no-process", action="store_true", help="skip the whole-process timings")
+    parser.add_argument("--smoke", action="store_true",
+                        help="seconds: every part once on small inputs (checks the benchmark runs; not a measurement)")
     args = parser.parse_args()
+    if args.smoke:
+        args.runs = 1
+        print("smoke run: tiny inputs, one run each; checks that the benchmark runs, measures nothing")
 
     from core.tokens import count_exact_fast, counter_for, fastcount, get_encoding, iter_split, split_text
 
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
-    text = build_text()
+    text = build_text(SMOKE_SIZE if args.smoke else SIZE)
+    size = f"{len(text) / 1e6:.1f}M characters"
     enc = get_encoding("o200k_base")
     raw_count = counter_for(enc)
     print(f"text: {len(text):,} characters, {len(text.encode()):,} UTF-8 bytes, "
@@ -251,7 +263,7 @@ def main() -> int:
     counts = {r for _, r in res.values()}
     assert len(counts) == 1, f"counts differ: {res}"
     base = res["raw tiktoken enc.encode_ordinary(text)"][0]
-    print(f"in-process, 10 MB, median of {args.runs} interleaved runs; tokens: {counts.pop():,} "
+    print(f"in-process, {size}, median of {args.runs} interleaved runs; tokens: {counts.pop():,} "
           f"(identical on all paths)")
     for name, (t, _) in res.items():
         print(f"  {name:40s} median {t * 1000:7.1f} ms   {base / t:5.2f}x")
@@ -262,12 +274,13 @@ def main() -> int:
     print(f"  {'bpe-openai: import + build + self-check':40s} median "
           f"{accelerator_build_seconds(args.runs) * 1000:7.1f} ms (fresh processes)")
 
-    single_piece_inputs(enc)
+    single_piece_inputs(enc, 20_000 if args.smoke else 1_000_000)
 
     if not args.no_process:
         with tempfile.TemporaryDirectory() as tmp:
             tmp_path = Path(tmp)
-            for label, content in (("10 MB mixed text", text), ("4 KB prompt", text[:4096])):
+            inputs = [(f"{size} of mixed text", text), ("4 KB prompt", text[:4096])]
+            for label, content in inputs[1:] if args.smoke else inputs:
                 file = tmp_path / "input.txt"
                 file.write_text(content, encoding="utf-8", newline="")
                 times = process_times(file, args.runs, tmp_path / "cache", tmp_path / "data")

@@ -1,4 +1,9 @@
-"""Benchmarks incremental recounts (IncrementalCounter and the app's LargeText): a one-character edit in a 10 MB text against a full exact recount; --gui: the same edit typed in the app."""
+"""Benchmarks incremental recounts (IncrementalCounter and the app's LargeText): a one-character edit in a 10 MB text against a full exact recount; --gui: the same edit typed in the app.
+
+--smoke runs both parts once on small inputs (a 300k-character text, 20 edits; in the app a
+1.2M-character prompt, just over the LargeText threshold, and two keystrokes) so the suite can
+check that the benchmark still runs; it measures nothing.
+"""
 from __future__ import annotations
 
 import argparse
@@ -12,7 +17,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable from any directory
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_count import build_text, median_times  # noqa: E402
+from bench_count import SIZE, build_text, median_times  # noqa: E402
+
+SMOKE_SIZE = 300_000
+SMOKE_GUI_SIZE = 1_200_000  # over core.tokens.largetext.LARGE_TEXT_CHARS: the app holds it as a LargeText
 
 
 def gui_edits(args) -> int:
@@ -20,7 +28,9 @@ def gui_edits(args) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import tempfile
 
+    # Settings and app data (autosaves) in a temporary folder: never the developer's own.
     os.environ["TOKEN_BUDGET_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="tb-bench-")
+    os.environ["TOKEN_BUDGET_DATA_DIR"] = tempfile.mkdtemp(prefix="tb-bench-data-")
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
@@ -69,7 +79,7 @@ def gui_edits(args) -> int:
             if time.perf_counter() > deadline:
                 raise TimeoutError("the app did not finish counting")
 
-    text = build_text()
+    text = build_text(SMOKE_GUI_SIZE if args.smoke else SIZE)
     index = controller.add_prompt("Big document")
     panel.list.setCurrentRow(index)
     t = time.perf_counter()
@@ -79,8 +89,8 @@ def gui_edits(args) -> int:
          and controller.counts.get(("Big document", "o200k_base")) is not None)
     assert isinstance(controller.scenario.prompts[index].text, LargeText) and panel._large is not None
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
-    print(f"10 MB prompt in the editor (setPlainText {load * 1000:.0f} ms), counted; now {args.edits // 10 or 1} "
-          f"one-character edits typed at random places:")
+    print(f"{len(text) / 1e6:.1f}M-character prompt in the editor (setPlainText {load * 1000:.0f} ms), counted; "
+          f"now {max(1, args.edits // 10)} one-character edits typed at random places:")
     for label in stages:
         stages[label].clear()
     r = random.Random(5)
@@ -107,6 +117,15 @@ def gui_edits(args) -> int:
     print(f"  {'UI thread: move the window (Earlier/Later/slider)':48s} median {statistics.median(moves) * 1000:7.1f} ms"
           f"  (max {max(moves) * 1000:6.1f})")
     print("  (keystroke to count includes the controller's 120 ms debounce)")
+    # The baseline, in the same run: one full exact recount of the edited prompt.
+    from core.tokens import count_exact_fast
+
+    t = time.perf_counter()
+    count_exact_fast(text, "o200k_base")
+    full = time.perf_counter() - t
+    typed = statistics.median(stages["UI thread: keystroke into the prompt (_send_window_edit)"])
+    print(f"  full recount of the prompt (count_exact_fast) {full * 1000:7.1f} ms: the keystroke's UI-thread "
+          f"share is {full / typed:6.1f}x shorter")
     print(f"load average {os.getloadavg()[0]:.2f} at end")
     controller.shutdown()
     return 0
@@ -119,16 +138,24 @@ def main() -> int:
     parser.add_argument("--encoding", default="o200k_base")
     parser.add_argument("--gui", action="store_true",
                         help="type one-character edits into a 10 MB prompt in the app (offscreen) and time each stage")
+    parser.add_argument("--smoke", action="store_true",
+                        help="seconds: both parts once on small inputs (checks the benchmark runs; not a measurement)")
     args = parser.parse_args()
+    if args.smoke:
+        args.edits, args.runs = 20, 1
+        print("smoke run: tiny inputs, one run each; checks that the benchmark runs, measures nothing")
+        return in_process(args) or gui_edits(args)
+    return gui_edits(args) if args.gui else in_process(args)
 
-    if args.gui:
-        return gui_edits(args)
+
+def in_process(args) -> int:
+    """IncrementalCounter and LargeText edits in this process against full recounts of the edited text."""
     from core.tokens import IncrementalCounter, LargeText, count_exact_fast, fastcount, get_encoding
 
     print(f"accelerator: {fastcount.status(args.encoding) if fastcount.counter(args.encoding) else 'none'}")
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     enc = get_encoding(args.encoding)
-    text = build_text()
+    text = build_text(SMOKE_SIZE if args.smoke else SIZE)
     counter = IncrementalCounter(args.encoding)
     t = time.perf_counter()
     counter.set_text(text)
@@ -199,7 +226,7 @@ def main() -> int:
     print(f"  one-character edit (apply_edit)         median {edit * 1000:8.3f} ms  "
           f"(p90 {sorted(edit_times)[int(0.9 * len(edit_times))] * 1000:.3f} ms)")
     print(f"  one-character edit (update_text)        median {update * 1000:8.3f} ms  "
-          f"(compares the new 10 MB text with the chunks, then recounts)")
+          f"(compares the whole new text with the chunks, then recounts)")
     large_edit = statistics.median(large_times)
     print(f"  one-character edit + count, LargeText   median {large_edit * 1000:8.3f} ms  "
           f"(p90 {sorted(large_times)[int(0.9 * len(large_times))] * 1000:.3f} ms; the app's path; "
