@@ -16,6 +16,11 @@ FUZZ = "fuzz"
 DEFAULT_SHARE = 10   # the default profile runs 1/DEFAULT_SHARE of each full count …
 DEFAULT_FLOOR = 20   # … but never fewer than this (or than the full count, when that is smaller)
 
+# Hypothesis's own default profile, taken before ours replaces it under the same name: the fuzz
+# profile inherits its example database (a profile inherits from the one current when it is
+# registered, and under CI=true that would be Hypothesis's "ci" profile, which has none).
+_BUILTIN = settings.get_profile(DEFAULT)
+
 # Both profiles drop Hypothesis's two wall-clock checks: the 200 ms per-example deadline and the
 # too_slow health check. On two cores shared with other jobs either can fail a correct test.
 _NO_CLOCK = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -44,5 +49,6 @@ def load() -> None:
     settings.register_profile(DEFAULT, max_examples=100, derandomize=True, database=None, **_NO_CLOCK)
     # Fuzz: fresh random examples each run, failures saved in .hypothesis/ and printed as a
     # reproduction blob; tests without their own count get 1,000.
-    settings.register_profile(FUZZ, max_examples=1000, print_blob=True, **_NO_CLOCK)
+    settings.register_profile(FUZZ, parent=_BUILTIN, max_examples=1000, derandomize=False, print_blob=True,
+                              **_NO_CLOCK)
     settings.load_profile(profile_name())
