@@ -120,10 +120,10 @@ def _table(title: str, cases: tuple[Case, ...], models, hardware) -> list[str]:
     return rows
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="the same run (it is already seconds)")
-    parser.parse_args()
+    parser.parse_args(argv)
     models, model_errors = load_open_models()
     hardware, hardware_errors = load_hardware()
     for error in model_errors + hardware_errors:

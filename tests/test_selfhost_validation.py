@@ -67,8 +67,10 @@ def test_batching_is_a_lever_of_roughly_100x():
 
 
 def test_bench_prints_a_row_per_case(capsys):
-    assert bench.main() == 0
+    assert bench.main([]) == 0  # (not pytest's own command line)
     out = capsys.readouterr().out
     for case in bench.CASES + bench.EXTRA_CASES:
-        assert case.label in out
-    assert "ratio" in out
+        row = next(line for line in out.splitlines() if line.startswith(case.label))
+        ratio = bench.predicted(case, MODELS, HARDWARE) / case.published
+        assert row.endswith(f"{ratio:.2f}x"), row  # each row ends with its predicted / published
+    assert "ratio = predicted / published" in out
