@@ -9,7 +9,8 @@ from hypothesis import given, settings, strategies as st
 from tests.profiles import examples
 
 from core.prices.catalog import load_catalog
-from core.prices.pricing import NoPrice, Usage, format_usd, price_request
+from core.base.formatting import usd_price as format_usd
+from core.prices.pricing import NoPrice, Usage, price_request
 
 CATALOG, _ = load_catalog(user=False)
 MODELS = sorted(m.id for m in CATALOG)

@@ -15,7 +15,7 @@ from core.prices.files.records import ALL_FIELDS, ImportResult
 from core.prices.files.reader import FORMATS, parse_price_bytes
 from core.prices.files.genai import parse_genai_prices
 from core.prices.files.litellm import parse_litellm
-from core.base.yamlio import MAX_PRICE_PER_MTOK
+from core.base.numbers import MAX_PRICE_PER_MTOK
 from core.base.problems import Problem
 
 FUZZ = settings(max_examples=examples(2000), deadline=None, suppress_health_check=list(HealthCheck))
