@@ -65,6 +65,7 @@ class ChartBase(QStackedWidget):
         self._mouse_proxy = pg.SignalProxy(self.plot_widget.scene().sigMouseMoved, rateLimit=60,
                                            slot=self._mouse_moved)
         self._has_data = False
+        self._drawn_key = None
         self._replay: tuple[str, object] = ("show_message", "No data: no result yet")
         self._result = None
         self.labels: list[pg.TextItem] = []  # value labels, pooled (see _pooled_label)
@@ -74,13 +75,22 @@ class ChartBase(QStackedWidget):
 
     # -- drawing a result
     def show_result(self, result) -> None:
-        """Draw a PlanResult; None, or a result this chart cannot draw, shows "No data: <why>"."""
+        """Draw a PlanResult; None, or a result this chart cannot draw, shows "No data: <why>".
+
+        A result whose drawn data equals what is on screen (`_data_key`) changes nothing: the
+        sensitivity bars arriving, or an edit that moves one chart, leave the others alone.
+        """
         self._replay = ("show_result", result)
         problem = "no result yet" if result is None else self._problem(result)
         if problem:
+            self._drawn_key = None
             self._message(f"No data: {problem}")
             return
         self._result = result
+        key = self._data_key(result)
+        if self._has_data and key is not None and key == self._drawn_key:
+            return
+        self._drawn_key = key
         self._update()
         self._show_plot()
 
@@ -88,6 +98,10 @@ class ChartBase(QStackedWidget):
         """Why this chart cannot draw `result` (None: it can)."""
         if not result.projection.ok:
             return "; ".join(result.projection.errors) or "the projection is empty"
+        return None
+
+    def _data_key(self, result):
+        """Everything of `result` that `_update` draws (equal keys: nothing to redraw); None: always redraw."""
         return None
 
     # -- subclass hooks

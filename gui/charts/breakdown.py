@@ -78,6 +78,10 @@ class BreakdownChart(ChartBase):
                 order.setdefault(mid, None)
         return [(mid, mid) for mid in order]
 
+    def _data_key(self, r):
+        # what the bars and hover text show (not the budget columns); the mode is drawn by set_mode
+        return tuple((m.month, m.cost, m.by_token_type, m.by_model) for m in r.projection.months)
+
     def _update(self) -> None:
         c = self.colors
         months = self._result.projection.months

@@ -45,6 +45,9 @@ class SensitivityChart(ChartBase):
         """(input, low, base, high) from top to bottom, as drawn."""
         return [(b.input, float(b.low_cost), float(b.base_cost), float(b.high_cost)) for b in self._bars]
 
+    def _data_key(self, r):
+        return r.sensitivity, r.projection.months[-1].month
+
     # -- drawing
     def _update(self) -> None:
         c = self.colors

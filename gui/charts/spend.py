@@ -147,6 +147,11 @@ class SpendChart(ChartBase):
         self._set_x_categories(months=self._months)
         self._legend_set([(item, name) for name, item, _ in series])
 
+    def _data_key(self, r):
+        s = r.scenario
+        return (s.primary_model, s.workload.budget_per_month, r.projection, r.baseline, r.comparisons,
+                bool(r.waterfall.steps))
+
     def _hover_html(self, x: float, y: float) -> str | None:
         if not self._months:
             return None

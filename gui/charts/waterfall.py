@@ -74,6 +74,9 @@ class WaterfallChart(ChartBase):
         self._titles.append("Optimized (all enabled levers)")
         return bars
 
+    def _data_key(self, r):
+        return r.waterfall
+
     def _update(self) -> None:
         c = self.colors
         bars = self._compute()

@@ -301,3 +301,59 @@ def test_many_updates_do_not_drain_none_refcount(tabs):
     gc.collect()
     # each update makes hundreds of void Qt calls; a healthy binding keeps None's count steady
     assert sys.getrefcount(None) >= before - 50
+
+
+def _count_updates(tabs, monkeypatch) -> dict[str, int]:
+    """How many times each chart redrew its items (its `_update`) from now on."""
+    counts = {name: 0 for name in TAB_NAMES}
+    for name, chart in tabs.chart_widgets().items():
+        real = chart._update
+
+        def counted(real=real, name=name):
+            counts[name] += 1
+            real()
+        monkeypatch.setattr(chart, "_update", counted)
+    return counts
+
+
+def test_only_the_charts_whose_data_changed_redraw(tabs, monkeypatch):
+    result = make_result()
+    tabs.show_result(result)
+    counts = _count_updates(tabs, monkeypatch)
+    # the sensitivity bars arriving for the same plan: only the tornado moves
+    tabs.show_result(replace(result, sensitivity=tuple(reversed(result.sensitivity))))
+    assert counts == {"Spend": 0, "Breakdown": 0, "Savings": 0, "Self-host": 0, "Sensitivity": 1}
+    # an equal plan computed again (a no-op edit, an undo back to it): nothing redraws
+    tabs.show_result(make_result())
+    assert counts["Spend"] == counts["Breakdown"] == counts["Savings"] == 0
+    # a new budget moves the budget line and the breach marker, not the bars of the other charts
+    tabs.show_result(make_result(budget="1500"))
+    assert counts == {"Spend": 1, "Breakdown": 0, "Savings": 0, "Self-host": 0, "Sensitivity": 2}
+    assert tabs.spend.budget_value == 1500.0
+    # more traffic changes every figure: every result chart redraws
+    tabs.show_result(make_result(budget="1500", rpd="3000"))
+    assert counts == {"Spend": 2, "Breakdown": 1, "Savings": 1, "Self-host": 0, "Sensitivity": 3}
+    # a message in between (a failed recompute) and the same plan again: drawn again
+    tabs.show_error("counting failed")
+    tabs.show_result(make_result(budget="1500", rpd="3000"))
+    assert not tabs.spend.showing_message and counts["Spend"] == 3
+
+
+def test_lazy_tabs_draw_the_visible_chart_next_turn_and_hidden_ones_when_shown(qtbot, monkeypatch):
+    tabs = ChartTabs(lazy=True)
+    qtbot.addWidget(tabs)
+    tabs.resize(900, 520)
+    counts = _count_updates(tabs, monkeypatch)
+    result = make_result()
+    tabs.show_result(result)
+    assert tabs.result is result and sum(counts.values()) == 0  # nothing drawn inside the call
+    qtbot.waitUntil(lambda: counts["Spend"] == 1, timeout=2_000)
+    assert set(tabs.pending) == {"Breakdown", "Savings", "Sensitivity"}
+    assert counts["Savings"] == 0
+    tabs.setCurrentIndex(TAB_NAMES.index("Savings"))  # drawn before its first paint
+    assert counts["Savings"] == 1 and "Savings" not in tabs.pending
+    newer = make_result(rpd="5000")
+    tabs.show_result(newer)  # replaces the plan the hidden charts never drew
+    assert tabs.chart_widgets()["Breakdown"] is tabs.breakdown  # exports see every chart drawn
+    assert tabs.pending == [] and counts["Breakdown"] == 1
+    assert tabs.breakdown.stacks() and tabs.waterfall.bars()[0].amount == float(newer.waterfall.baseline)
