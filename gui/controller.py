@@ -1,29 +1,30 @@
-"""ScenarioController: owns the current Scenario, debounces edits, counts off the UI thread, publishes results."""
+"""ScenarioController: owns the current Scenario, debounces edits, counts and evaluates off the UI thread, publishes results."""
 from __future__ import annotations
 
 import hashlib
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from core.base import Problem
 from core.prices import Catalog
 from core.plan import (
     PlanResult, PromptSpec, Scenario, TokenTable, calibration_factors, check_scenario, count_scenario,
-    evaluate, to_decimal, tokenizers_for)
+    evaluate, read_field, tokenizers_for)
+from gui.jobs import Job, JobRunner
 
 DEBOUNCE_MS = 120
 CACHE_SIZE = 512  # (text digest, tokenizer) entries; typing creates one per debounced edit
 BIG_JOB_CHARS = 200_000  # above this a count shows a progress bar
 UNDO_DEPTH = 100
-
-
-class _Stale(Exception):
-    """A newer edit superseded this job; it stops between two counts."""
+PLAN_JOBS = ("counts", "evaluate", "sensitivity", "selfhost")  # one recompute's jobs: a newer one drops them
+COUNT_LANE, PLAN_LANE, SENSITIVITY_LANE = "token-count", "plan", "sensitivity"  # worker threads
+# A published plan's follow-ups (sensitivity bars, break-even) wait this long, so that drawing the
+# cards and the visible chart does not share the GIL with a worker re-projecting the plan.
+FOLLOW_UP_DELAY_MS = 30
 
 
 def default_count(text: str, tokenizer: str):
@@ -35,7 +36,12 @@ def default_count(text: str, tokenizer: str):
 
 
 class ScenarioController(QObject):
-    """Panels report edits here; this publishes results. Panels never price anything themselves."""
+    """Panels report edits here; this publishes results. Panels never price anything themselves.
+
+    Counting, evaluating, the sensitivity bars and the self-host comparison are jobs of one
+    JobRunner (gui.jobs): each recompute makes the previous one's jobs stale, and every outcome is
+    published from the UI thread (a value, or a Problem on error_raised / breakeven_ready).
+    """
 
     scenario_changed = Signal(object)   # every accepted edit: panels refresh their widgets
     scenario_replaced = Signal(object)  # New / Open / undo: panels rebuild lists too
@@ -44,8 +50,8 @@ class ScenarioController(QObject):
     counts_ready = Signal(object)       # {(prompt name, tokenizer): TokenCount}
     counting_changed = Signal(bool, str)  # busy?, message for the progress indicator
     count_progress = Signal(int, int)   # done, total (text × tokenizer counts of the current job)
-    breakeven_ready = Signal(object)    # (SelfHostEstimate, BreakEven), an error text, or None (lever off)
-    error_raised = Signal(str)
+    breakeven_ready = Signal(object)    # (SelfHostEstimate, BreakEven), a Problem (no fit), or None (lever off)
+    error_raised = Signal(object)       # a core.base.Problem: a refused edit or a failed job
 
     def __init__(self, catalog: Catalog, scenario: Scenario | None = None, *,
                  counter: Callable[[str, str], Any] | None = None, debounce_ms: int = DEBOUNCE_MS,
@@ -55,8 +61,7 @@ class ScenarioController(QObject):
         self.token_factors = calibration_factors()  # the user's billed-count calibrations
         self._scenario = scenario or Scenario()
         self._count = counter or default_count
-        self._generation = 0
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="token-count")
+        self._runner = JobRunner(self, name=PLAN_LANE)
         self._cache: OrderedDict[tuple[bytes, str], Any] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._table: TokenTable | None = None
@@ -70,13 +75,6 @@ class ScenarioController(QObject):
         self._saved: Scenario | None = self._scenario
         self._debounce = QTimer(self, singleShot=True, interval=debounce_ms)
         self._debounce.timeout.connect(self._recompute)
-        # Finished jobs are collected by polling on this thread rather than by signals emitted on the
-        # worker: no Qt object is touched off the UI thread, so a job that outlives its controller
-        # (or PySide's cross-thread argument handling) can never crash the app.
-        self._jobs: list[tuple[int, str, Future]] = []
-        self._job_progress: tuple[int, int, int] | None = None  # (generation, done, total), worker-written
-        self._poll = QTimer(self, interval=15)
-        self._poll.timeout.connect(self._collect)
 
     # --- state --------------------------------------------------------------------------------
 
@@ -114,7 +112,7 @@ class ScenarioController(QObject):
         """Replace the whole plan (New, Open, a recovered autosave): history restarts, no debounce."""
         problems = check_scenario(scenario)
         if problems:
-            self.error_raised.emit("; ".join(problems))
+            self.error_raised.emit(_problem(problems))
             return
         self._scenario, self.path, self._saved = scenario, path, (None if dirty else scenario)
         self._undo.clear()
@@ -141,34 +139,22 @@ class ScenarioController(QObject):
         try:
             converted = {k: self._convert_workload(k, v) for k, v in changes.items()}
         except ValueError as exc:
-            self.error_raised.emit(f"workload: {exc}")
+            self.error_raised.emit(_problem(f"workload: {exc}"))
             return False
         return self._accept(self._scenario.with_(workload=replace(self._scenario.workload, **converted)))
 
     @staticmethod
     def _convert_workload(key: str, value: Any) -> Any:
-        if key == "requests_per_day":
-            return to_decimal(value, maximum=Decimal(10) ** 10)
-        if key == "growth_pct_per_month":
-            return to_decimal(value, minimum=Decimal("-99.99"), maximum=Decimal(1000))
-        if key == "budget_per_month":
-            return None if value is None else to_decimal(value, maximum=Decimal(10) ** 12)
-        if key == "horizon_months":
-            return int(value)
-        return value
+        return read_field(f"workload.{key}", value)  # the YAML loader's rule for the same field
 
     def update_lever(self, name: str, **changes: Any) -> bool:
         lever = getattr(self._scenario.levers, name)
         try:
             converted = {}
             for key, value in changes.items():
-                current = getattr(lever, key)
-                if isinstance(value, float) or (isinstance(current, Decimal) and isinstance(value, int)
-                                                and not isinstance(value, bool)):
-                    value = to_decimal(value)
-                converted[key] = value
+                converted[key] = read_field(f"levers.{name}.{key}", value)
         except ValueError as exc:
-            self.error_raised.emit(f"{name}: {exc}")
+            self.error_raised.emit(_problem(f"{name}: {exc}"))
             return False
         levers = replace(self._scenario.levers, **{name: replace(lever, **converted)})
         return self._accept(self._scenario.with_(levers=levers))
@@ -178,9 +164,9 @@ class ScenarioController(QObject):
         try:
             for key in ("share", "requests_per_day"):
                 if changes.get(key) is not None:
-                    changes[key] = to_decimal(changes[key], maximum=Decimal(10) ** 10)
+                    changes[key] = read_field(f"prompts.{key}", changes[key])
         except ValueError as exc:
-            self.error_raised.emit(f"{prompts[index].name}: {exc}")
+            self.error_raised.emit(_problem(f"{prompts[index].name}: {exc}"))
             return False
         prompts[index] = replace(prompts[index], **changes)
         return self._accept(self._scenario.with_(prompts=tuple(prompts)))
@@ -231,7 +217,7 @@ class ScenarioController(QObject):
             return True
         problems = check_scenario(new)
         if problems:
-            self.error_raised.emit("; ".join(problems))
+            self.error_raised.emit(_problem(problems))
             return False
         # One undo step per burst of edits (typing, dragging a slider), not per keystroke.
         if not self._debounce.isActive():
@@ -270,37 +256,34 @@ class ScenarioController(QObject):
         self._recompute()
 
     def _recompute(self) -> None:
-        self._generation += 1
-        gen, snap = self._generation, self._scenario
-        tokenizers = frozenset(tokenizers_for(snap, self._catalog))
+        """Start the jobs for the current scenario: count (if the texts changed), then evaluate.
+
+        Everything an older recompute still has in flight is stale from here on and is dropped.
+        """
+        self._runner.cancel(*PLAN_JOBS)
+        snap, catalog = self._scenario, self._catalog
+        tokenizers = frozenset(tokenizers_for(snap, catalog))
         key = (tuple((p.name, p.text, p.fixed_tokens) for p in snap.prompts), tokenizers)
         if key == self._table_key and self._table is not None:
             self._set_busy(False, "")
-            self._evaluate(gen, snap, self._table)  # pricing is fast: toggles feel instant
+            self._submit_evaluate(snap, self._table)
             return
         chars = sum(len(p.text) for p in snap.prompts)
         self._set_busy(True, f"counting {chars / 1e6:.1f} M characters…" if chars > BIG_JOB_CHARS
                        else "counting…")
-        self._submit(gen, "counts", self._count_job, gen, snap, tokenizers, key)
+        self._runner.submit("counts", self._count_job, snap, catalog, tokenizers, key, lane=COUNT_LANE,
+                            on_done=self._counted, on_problem=self._count_failed,
+                            on_progress=self.count_progress.emit, context="token counting failed")
 
-    def _submit(self, gen: int, kind: str, job: Callable, *args: Any) -> None:
-        self._jobs.append((gen, kind, self._pool.submit(job, *args)))
-        self._poll.start()
+    @property
+    def idle(self) -> bool:
+        """No edit waiting for its recompute and no job in flight: what is shown is final."""
+        return not self._debounce.isActive() and self._runner.idle
 
-    def _collect(self) -> None:
-        """On the UI thread: hand finished jobs (in submission order) to _on_done."""
-        progress = self._job_progress
-        if progress is not None and progress[0] == self._generation:
-            self.count_progress.emit(progress[1], progress[2])
-        while self._jobs and self._jobs[0][2].done():
-            gen, kind, future = self._jobs.pop(0)
-            if future.cancelled():
-                continue
-            exc = future.exception()
-            if not isinstance(exc, _Stale):
-                self._on_done(gen, kind, exc if exc is not None else future.result())
-        if not self._jobs:
-            self._poll.stop()
+    @property
+    def _jobs(self) -> list:
+        """The plan jobs still in flight (tests that wait for the controller to settle read this)."""
+        return self._runner.pending()
 
     def _digest(self, text: str) -> bytes:
         h = hashlib.blake2b(digest_size=16)
@@ -308,7 +291,7 @@ class ScenarioController(QObject):
             h.update(text[i:i + (1 << 20)].encode("utf-8", "surrogatepass"))
         return h.digest()
 
-    def _count_job(self, gen: int, snap: Scenario, tokenizers: frozenset[str], key: tuple):
+    def _count_job(self, job: Job, snap: Scenario, catalog: Catalog, tokenizers: frozenset[str], key: tuple):
         """Worker thread: count what the cache lacks; stop early when a newer edit arrives."""
         from core.tokens import LargeText  # on the worker: keeps the counting modules off start-up
 
@@ -318,8 +301,7 @@ class ScenarioController(QObject):
 
         def lookup(text: str, tokenizer: str):
             nonlocal done
-            if gen != self._generation:
-                raise _Stale
+            job.check()
             if isinstance(text, LargeText):  # remembers its own chunk counts; no digest to pay for
                 done += 1
                 return self._count(text, tokenizer)
@@ -335,70 +317,56 @@ class ScenarioController(QObject):
                     while len(self._cache) > CACHE_SIZE:
                         self._cache.popitem(last=False)
             done += 1
-            self._job_progress = (gen, min(done, total), total)
+            job.report(min(done, total), total)
             return hit
 
-        table = count_scenario(snap, self._catalog, lambda text, tok: lookup(text, tok).tokens)
+        table = count_scenario(snap, catalog, lambda text, tok: lookup(text, tok).tokens)
         counts = {(p.name, tok): lookup(p.text, tok) for p in snap.prompts
                   if p.fixed_tokens is None for tok in tokenizers}
         return table, counts, key, snap
 
-    def _on_done(self, gen: int, kind: str, payload: Any) -> None:
-        if gen != self._generation:
-            return  # a newer edit is on its way; this result would show the past
-        if isinstance(payload, BaseException):
-            if kind == "selfhost":  # an impossible deployment is an answer for the chart, not an error
-                self.breakeven_ready.emit(str(payload))
-                return
-            self._set_busy(False, "")
-            self.error_raised.emit(f"{kind}: {payload}")
-            return
-        if kind == "counts":
-            table, counts, key, snap = payload
-            self._table, self._table_key, self._counts = table, key, counts
-            self._set_busy(False, "")
-            self.counts_ready.emit(counts)
-            # The counted snapshot, not self._scenario: an edit made while counting (its recompute
-            # still debouncing, so the generation has not moved) may have added a prompt.
-            self._evaluate(gen, snap, table)
-        elif kind == "sensitivity" and self._result is not None:
-            self._result = replace(self._result, sensitivity=payload)
-            self.sensitivity_ready.emit(self._result)
-        elif kind == "selfhost":
-            self.breakeven_ready.emit(payload)
+    def _counted(self, payload: tuple) -> None:
+        table, counts, key, snap = payload
+        self._table, self._table_key, self._counts = table, key, counts
+        self._set_busy(False, "")
+        self.counts_ready.emit(counts)
+        # The counted snapshot, not self._scenario: an edit made while counting (its recompute
+        # still debouncing) may have added a prompt this table does not hold.
+        self._submit_evaluate(snap, table)
 
-    def _evaluate(self, gen: int, snap: Scenario, table: TokenTable) -> None:
-        try:
-            # Sensitivity re-projects the plan ~20 times (≈45 ms on the demo): it follows on the worker.
-            result = evaluate(snap, self._catalog, table, with_sensitivity=False,
-                              token_factors=self.token_factors)
-        except Exception as exc:  # a bug in core must not take the window down; keep the last result
-            self.error_raised.emit(f"could not compute the plan: {exc}")
-            return
-        if result.errors:
-            self.error_raised.emit("; ".join(result.errors))
-            return
+    def _count_failed(self, problem: Problem) -> None:
+        self._set_busy(False, "")
+        self.error_raised.emit(problem)
+
+    def _submit_evaluate(self, snap: Scenario, table: TokenTable) -> None:
+        # Everything the job reads is passed in: the catalog or calibration may change meanwhile.
+        self._runner.submit("evaluate", _evaluate_job, snap, self._catalog, table, self.token_factors,
+                            lane=PLAN_LANE, on_done=self._evaluated, on_problem=self.error_raised.emit,
+                            context="could not compute the plan")
+
+    def _evaluated(self, result: PlanResult) -> None:
+        """UI thread: publish the plan, then start its follow-ups (sensitivity bars, break-even)."""
         self._result = result
         self.result_ready.emit(result)
-        self._submit(gen, "sensitivity", self._sensitivity_job, gen, snap, table)
+        snap, catalog = result.scenario, self._catalog
+        # Sensitivity re-projects the plan many times: its own lane, so the next edit's plan does
+        # not queue behind a stale one.
+        self._runner.submit("sensitivity", _sensitivity_job, snap, catalog, result.tokens, self.token_factors,
+                            lane=SENSITIVITY_LANE, on_done=lambda bars: self._sensitivity_done(result, bars),
+                            on_problem=self.error_raised.emit, context="sensitivity", delay_ms=FOLLOW_UP_DELAY_MS)
         if snap.levers.selfhost.enabled:
-            self._submit(gen, "selfhost", self._selfhost_job, gen, result)
+            # An impossible deployment is an answer for the chart, not an error: both go to breakeven_ready.
+            self._runner.submit("selfhost", _selfhost_job, result, catalog, lane=PLAN_LANE,
+                                on_done=self.breakeven_ready.emit, on_problem=self.breakeven_ready.emit,
+                                delay_ms=FOLLOW_UP_DELAY_MS)
         else:
             self.breakeven_ready.emit(None)
 
-    def _selfhost_job(self, gen: int, result: PlanResult):
-        if gen != self._generation:
-            raise _Stale
-        from core.plan import selfhost_comparison
-
-        return selfhost_comparison(result, self._catalog)
-
-    def _sensitivity_job(self, gen: int, snap: Scenario, table: TokenTable):
-        if gen != self._generation:
-            raise _Stale
-        from core.plan import sensitivity
-
-        return sensitivity(self._catalog, snap.plan_inputs(table, token_factors=self.token_factors))
+    def _sensitivity_done(self, result: PlanResult, bars: tuple) -> None:
+        if self._result is not result:
+            return  # another plan was published meanwhile; its own bars are on their way
+        self._result = replace(result, sensitivity=bars)
+        self.sensitivity_ready.emit(self._result)
 
     def _set_busy(self, busy: bool, message: str) -> None:
         if busy != self._busy or busy:
@@ -406,8 +374,38 @@ class ScenarioController(QObject):
             self.counting_changed.emit(busy, message)
 
     def shutdown(self) -> None:
-        self._generation += 1  # running jobs stop at their next count
+        """Stop: running jobs end at their next check and nothing more is published."""
         self._debounce.stop()
-        self._poll.stop()
-        self._jobs.clear()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._runner.shutdown()
+
+
+def _evaluate_job(job: Job, snap: Scenario, catalog: Catalog, table: TokenTable, factors: dict):
+    """Worker: the plan without its sensitivity bars (those follow as their own job)."""
+    job.check()
+    result = evaluate(snap, catalog, table, with_sensitivity=False, token_factors=factors)
+    if result.errors:  # an unpriceable plan: the last good result stays on screen
+        return _problem(result.errors)
+    return result
+
+
+def _sensitivity_job(job: Job, snap: Scenario, catalog: Catalog, table: TokenTable, factors: dict):
+    from core.plan import sensitivity
+
+    job.check()
+    return sensitivity(catalog, snap.plan_inputs(table, token_factors=factors))
+
+
+def _selfhost_job(job: Job, result: PlanResult, catalog: Catalog):
+    from core.plan import selfhost_comparison
+
+    job.check()
+    return selfhost_comparison(result, catalog)
+
+
+def _problem(problems: Any, field: str = "") -> Problem:
+    """Messages (strings, or Problems from the engine) as the one Problem the window shows."""
+    if isinstance(problems, Problem):
+        return problems
+    if isinstance(problems, str):
+        return Problem("", None, field, problems)
+    return Problem("", None, field, "; ".join(str(p) for p in problems))

@@ -5,6 +5,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QGroupBox, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
 
+from core.base import Problem
 from core.plan import PlanResult
 from gui import theme
 from gui.controller import ScenarioController
@@ -143,7 +144,7 @@ class MainWindow(QMainWindow):
             from gui.charts import ChartTabs
         except ImportError:
             return  # keep the placeholder: the window still works without charts
-        charts = ChartTabs()
+        charts = ChartTabs(lazy=True)  # a result never draws more than the visible chart in one turn
         index = self.main.indexOf(self.charts)
         old, self.charts = self.charts, charts
         self.main.replaceWidget(index, charts)
@@ -174,9 +175,9 @@ class MainWindow(QMainWindow):
         if payload is None:
             self.charts.show_breakeven("Switch on the self-hosting lever to compare it with the API")
             return
-        if isinstance(payload, str):
-            self.charts.show_breakeven(payload)
-            self.levers.selfhost.show_estimate(payload, "bad")
+        if isinstance(payload, Problem):  # the deployment cannot serve the plan: the chart says why
+            self.charts.show_breakeven(payload.message)
+            self.levers.selfhost.show_estimate(payload.message, "bad")
             return
         from core.plan import summary
 
@@ -184,8 +185,9 @@ class MainWindow(QMainWindow):
         self.charts.show_breakeven(payload)  # the pair: the legend names the model and GPU
         self.levers.selfhost.show_estimate(summary(est, be), "good" if be.savings_usd_per_month > 0 else "")
 
-    def show_error(self, text: str) -> None:
+    def show_error(self, problem: Problem | str) -> None:
         """Edit-time errors go to a banner (a dialog per keystroke would be unbearable)."""
+        text = str(problem)
         c = theme.colors()
         self.banner.setStyleSheet(f"background: {c.warning_bg.name()}; color: {c.warning_text.name()};")
         kept = " — showing the last good result" if self.controller.result is not None else ""
