@@ -5,7 +5,6 @@ import json
 import logging
 import os
 import sys
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,8 +12,9 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from core.base import app_data_dir, atomic_write_text, read_limited
+from core.base import Problem, app_data_dir, atomic_write_text, read_limited
 from core.plan import MAX_SCENARIO_BYTES, Scenario, dump_scenario_parts, parse_scenario
+from gui.jobs import JobRunner
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +156,8 @@ class Autosaver(QObject):
         saver.clean_exit()                          # on quit, once nothing is left unsaved
 
     A crashed session's file is never overwritten: a new session takes another slot while it exists.
-    Timer ticks write on a worker thread (a plan with a 20 MB prompt takes ~0.1 s to serialize and
-    fsync); save_now() itself, and everything that removes the file, first waits for that write.
+    Timer ticks write through the job runner (a plan with a 20 MB prompt takes ~0.1 s to serialize
+    and fsync); save_now() itself, and everything that removes the file, first waits for that write.
     """
 
     saved = Signal(object)  # datetime of the write (for "autosaved 14:02" in the status bar)
@@ -172,10 +172,7 @@ class Autosaver(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(max(1, int(self.interval_s * 1000)))
         self._timer.timeout.connect(self._tick)
-        self._writer: threading.Thread | None = None
-        self._written: tuple[Scenario, Exception | None] | None = None  # set by the writer
-        self._poll = QTimer(self, interval=20)
-        self._poll.timeout.connect(self._collect)
+        self._jobs = JobRunner(self, name="autosave")
         self._last: Scenario | None = None  # what is safe on disk (autosave or the user's own file)
         self.path: Path | None = None
         self._lock: Path | None = None
@@ -223,21 +220,21 @@ class Autosaver(QObject):
         return None if scenario is None or scenario == self._last else scenario
 
     @staticmethod
-    def _write(path: Path, scenario: Scenario) -> Exception | None:
+    def _write(path: Path, scenario: Scenario) -> Scenario | Problem:
+        """Write `scenario` (streamed); the scenario written, or the Problem that stopped it."""
         try:
-            atomic_write_text(path, dump_scenario_parts(scenario), keep_backup=False)  # streamed
+            atomic_write_text(path, dump_scenario_parts(scenario), keep_backup=False)
         except Exception as exc:  # disk full, a lone surrogate that UTF-8 cannot hold, …: reported, never raised
-            return exc
-        return None
+            return Problem(str(path), None, "", str(getattr(exc, "strerror", None) or exc))
+        return scenario
 
-    def _done(self, scenario: Scenario, error: Exception | None) -> bool:
-        if error is not None:
-            self.failed.emit(f"autosave failed: {getattr(error, 'strerror', None) or error}")
-            return False
+    def _written(self, scenario: Scenario) -> None:
         self._last = scenario
         self.last_saved_at = datetime.now()
         self.saved.emit(self.last_saved_at)
-        return True
+
+    def _failed(self, problem: Problem) -> None:
+        self.failed.emit(f"autosave failed: {problem.message}")
 
     def save_now(self) -> bool:
         """Write the scenario now if it changed since the last write; True when a file was written."""
@@ -245,39 +242,25 @@ class Autosaver(QObject):
         scenario = self._changed()
         if scenario is None:
             return False
-        return self._done(scenario, self._write(self.path, scenario))
+        outcome = self._write(self.path, scenario)
+        if isinstance(outcome, Problem):
+            self._failed(outcome)
+            return False
+        self._written(outcome)
+        return True
 
     def _tick(self) -> None:
-        """Timer: write on a worker thread, so a huge prompt never freezes typing."""
-        if self._writer is not None:
+        """Timer: write through the job runner, so a huge prompt never freezes typing."""
+        if not self._jobs.idle:
             return  # the previous write is still going; the next tick catches up
         scenario = self._changed()
         if scenario is None:
             return
-        path = self.path
-
-        def write() -> None:
-            self._written = (scenario, self._write(path, scenario))
-
-        self._written = None
-        self._writer = threading.Thread(target=write, name="autosave", daemon=True)
-        self._writer.start()
-        self._poll.start()
-
-    def _collect(self) -> None:
-        if self._writer is not None and not self._writer.is_alive():
-            self.wait()
+        self._jobs.submit("write", _write_job, self.path, scenario, on_done=self._written, on_problem=self._failed)
 
     def wait(self) -> None:
         """Finish a write in progress (and report it) before the file is touched again."""
-        writer, self._writer = self._writer, None
-        self._poll.stop()
-        if writer is None:
-            return
-        writer.join()
-        if self._written is not None:
-            self._done(*self._written)
-            self._written = None
+        self._jobs.finish()
 
     def mark_clean(self, scenario: Scenario | None = None) -> None:
         """After an explicit save (or opening a file): the user's file holds the work, drop the copy."""
@@ -312,6 +295,10 @@ class Autosaver(QObject):
             lock = _lock_for(found.path)
             if not _lock_alive(lock):
                 _remove(lock)
+
+
+def _write_job(_job, path: Path, scenario: Scenario) -> Scenario | Problem:
+    return Autosaver._write(path, scenario)
 
 
 def _remove(path: Path) -> None:

@@ -1,21 +1,20 @@
 """Side-by-side comparison of scenarios: a table of key numbers per plan and their monthly spend overlaid."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout,
                                QHeaderView, QLabel, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
+from core.base import Problem
 from core.plan import PlanResult, Scenario, count_scenario, evaluate, load_scenario
+from gui.jobs import JobRunner
 
-# Prompts shorter than this are tokenized on the UI thread (a few ms); longer ones on a worker.
-SYNC_CHARS = 200_000
 ROWS = ("Primary model", "Month 1", "Month N", "Total", "Budget / month", "First breach",
         "Levers save", "Max requests/day", "Traffic")
 
@@ -71,17 +70,12 @@ def entry_cells(entry: CompareEntry) -> list[str]:
             "—" if budget is None else _money(budget), verdict, levers, most, traffic]
 
 
-class _Relay(QObject):
-    """Carries a worker thread's result to the dialog on the UI thread (a queued signal)."""
-
-    done = Signal(object, object, str)  # entry, result, error
-
-
 class CompareDialog(QDialog):
     """Compare the current scenario with scenario files the user opens.
 
     `add_scenario(scenario, label, result=None)` adds a column (the current plan's PlanResult can
     be passed in to skip recomputing); `add_file(path)` loads a YAML file; "Open…" asks for files.
+    A column without a result says "computing…" until the job runner delivers it (`busy`).
     """
 
     def __init__(self, catalog, parent: QWidget | None = None, *,
@@ -92,9 +86,7 @@ class CompareDialog(QDialog):
         self.catalog = catalog
         self.counter = counter
         self.entries: list[CompareEntry] = []
-        self._pool: ThreadPoolExecutor | None = None
-        self._relay = _Relay(self)
-        self._relay.done.connect(self._finished)
+        self._jobs = JobRunner(self, name="compare")
 
         self.table = QTableWidget(len(ROWS), 0)
         self.table.setVerticalHeaderLabels(list(ROWS))
@@ -157,34 +149,25 @@ class CompareDialog(QDialog):
         columns = sorted({i.column() for i in self.table.selectedIndexes()}, reverse=True)
         for column in columns:
             if 0 <= column < len(self.entries):
+                self._jobs.cancel(_kind(self.entries[column]))  # its result would have no column
                 del self.entries[column]
         self._refresh()
 
     # -- evaluation
     def _evaluate(self, entry: CompareEntry) -> None:
-        chars = sum(len(p.text) for p in entry.scenario.prompts)
-        if chars <= SYNC_CHARS:
-            result, error = self._compute(entry.scenario)
-            entry.result, entry.error = result, error
-            return
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compare")
+        """Count and price the entry's plan through the job runner; its column fills in when done."""
+        self._jobs.submit(_kind(entry), _compare_job, entry.scenario, self.catalog, self.counter,
+                          on_done=lambda result, e=entry: self._finished(e, result),
+                          on_problem=lambda problem, e=entry: self._failed(e, problem))
 
-        def work(e=entry):
-            result, error = self._compute(e.scenario)
-            self._relay.done.emit(e, result, error)
+    def _finished(self, entry: CompareEntry, result: PlanResult) -> None:
+        entry.result = result
+        if entry in self.entries:
+            self._refresh()
 
-        self._pool.submit(work)
-
-    def _compute(self, scenario: Scenario) -> tuple[PlanResult | None, str]:
-        try:
-            tokens = count_scenario(scenario, self.catalog, self.counter)
-            return evaluate(scenario, self.catalog, tokens, with_sensitivity=False), ""
-        except Exception as exc:  # a scenario that cannot be evaluated is a column error, not a crash
-            return None, str(exc) or type(exc).__name__
-
-    def _finished(self, entry: CompareEntry, result, error: str) -> None:
-        entry.result, entry.error = result, error
+    def _failed(self, entry: CompareEntry, problem: Problem) -> None:
+        # a scenario that cannot be evaluated is a column error, not a crash
+        entry.error = problem.message
         if entry in self.entries:
             self._refresh()
 
@@ -219,9 +202,19 @@ class CompareDialog(QDialog):
         return item.text() if item is not None else ""
 
     def done(self, code: int) -> None:  # noqa: D401 (Qt override)
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._jobs.shutdown()  # plans still computing are dropped with the dialog
         super().done(code)
+
+
+def _kind(entry: CompareEntry) -> str:
+    return f"entry-{id(entry)}"  # one job per column: columns never supersede each other
+
+
+def _compare_job(job, scenario: Scenario, catalog, counter) -> PlanResult:
+    """Worker: count the plan's prompts, then price it (no sensitivity bars: the table does not show them)."""
+    tokens = count_scenario(scenario, catalog, counter)
+    job.check()  # the column was removed (or the dialog closed) while counting
+    return evaluate(scenario, catalog, tokens, with_sensitivity=False)
 
 
 def _compare_chart_class():

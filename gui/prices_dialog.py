@@ -1,13 +1,12 @@
 """Price data that stays true: cross-check a LiteLLM / genai-prices file, accept changes, calibrate counts."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit,
@@ -15,10 +14,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QVBoxLayout, QWidget)
 
 from core.prices import Catalog, calibration, load_catalog
-from core.base import user_catalog_path
+from core.base import Problem, user_catalog_path
 from core.prices.files import (
     ADDED, CHANGED, FIELD_MISSING, FORMATS, MISSING, NEW_FIELD, PriceDiff, apply_accepted, cross_check,
     read_price_file)
+from gui.jobs import JobRunner
 
 KIND_TITLES = {CHANGED: "price differs", NEW_FIELD: "newly priced", ADDED: "new model",
                FIELD_MISSING: "file lacks this price", MISSING: "file lacks this model"}
@@ -35,13 +35,9 @@ def fmt_value(fld: str, value: Decimal | None) -> str:
         return f"{int(value):,} tokens"
     if fld == "batch_multiplier":
         return f"×{value.normalize():f}"
-    from core.prices import format_per_mtok
+    from core.base import per_mtok
 
-    return f"${format_per_mtok(value)}/1M"
-
-
-class _Relay(QObject):
-    done = Signal(object, object)  # PriceDiff or None, error text or None
+    return f"${per_mtok(value)}/1M"
 
 
 class PricesDialog(QDialog):
@@ -69,9 +65,7 @@ class PricesDialog(QDialog):
         self.calibration_file = calibration_file
         self.diff: PriceDiff | None = None
         self._path: Path | None = None
-        self._pool: ThreadPoolExecutor | None = None
-        self._relay = _Relay(self)
-        self._relay.done.connect(self._diff_done)
+        self._jobs = JobRunner(self, name="prices")
         tabs = QTabWidget()
         tabs.addTab(self._build_import(), "Cross-check && import")
         tabs.addTab(self._build_calibration(), "Calibration")
@@ -143,39 +137,36 @@ class PricesDialog(QDialog):
             self.load_file(path)
 
     def load_file(self, path: str | Path, fmt: str | None = None, *, background: bool = True) -> None:
-        """Read and cross-check a price file (on a worker thread unless background=False)."""
+        """Read and cross-check a price file (through the job runner unless background=False).
+
+        A newer file (or the re-check after an apply) supersedes a read still going: only the
+        latest diff is shown.
+        """
         self._path = Path(path)
         fmt = fmt or self.format_box.currentText()
         self.summary.setText(f"Reading {self._path.name}…")
         self.result_label.clear()
-        catalog, on = self.catalog, self.today or date.today()
-
-        def work(p=self._path):
-            try:
-                imported = read_price_file(p, fmt)
-                if not imported.ok:
-                    first = imported.errors[0] if imported.errors else "no priced models found"
-                    return None, f"Cannot use {p.name}: {first}"
-                return cross_check(catalog, imported, on=on), None
-            except Exception as exc:  # reported in the dialog; a bad file must not take the app down
-                return None, f"Cannot use {p.name}: {exc}"
-
+        args = (self._path, fmt, self.catalog, self.today or date.today())
         if not background:
-            self._diff_done(*work())
+            self._jobs.cancel("diff")
+            outcome = _diff_job(None, *args)
+            self._diff_failed(outcome) if isinstance(outcome, Problem) else self._diff_done(outcome)
             return
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prices")
-        self._pool.submit(lambda: self._relay.done.emit(*work()))
+        self._jobs.submit("diff", _diff_job, *args, on_done=self._diff_done, on_problem=self._diff_failed,
+                          context=f"Cannot use {self._path.name}")
 
-    def _diff_done(self, diff: PriceDiff | None, error: str | None) -> None:
+    def _diff_failed(self, problem: Problem) -> None:
+        self.diff = None
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(0)
+        self.summary.setText(problem.message)
+        self.apply_button.setEnabled(False)
+        self.diff_ready.emit(None)
+
+    def _diff_done(self, diff: PriceDiff) -> None:
         self.diff = diff
         self.table.setSortingEnabled(False)
         self.table.setRowCount(0)
-        if diff is None:
-            self.summary.setText(error or "Nothing to compare.")
-            self.apply_button.setEnabled(False)
-            self.diff_ready.emit(None)
-            return
         counts = diff.counts()
         resellers = sum(1 for m in diff.matches.values() if m.provider_rank == 2)
         warn = f" {len(diff.errors)} entries of the file could not be read." if diff.errors else ""
@@ -269,7 +260,7 @@ class PricesDialog(QDialog):
         self.catalog = self._reload()
         self.applied.emit(written)
         if self._path is not None:
-            self.load_file(self._path, background=False)
+            self.load_file(self._path)  # the re-check reads the file again: off the UI thread
         self.result_label.setText(f"Wrote {len(models)} model(s) to {written}: {', '.join(models)}. "
                                   f"The previous version is kept as {written.name}.bak; delete an entry "
                                   f"there to go back to the bundled price.{problems}")
@@ -374,6 +365,19 @@ class PricesDialog(QDialog):
         self.refresh_calibrations()
 
     def done(self, code: int) -> None:  # noqa: D401 (Qt override)
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._jobs.shutdown()  # a read still going is dropped with the dialog
         super().done(code)
+
+
+def _diff_job(job, path: Path, fmt: str, catalog: Catalog, on: date) -> PriceDiff | Problem:
+    """Worker (or inline): read a price file and cross-check it with the catalog."""
+    try:
+        imported = read_price_file(path, fmt)
+        if not imported.ok:
+            first = imported.errors[0] if imported.errors else "no priced models found"
+            return Problem(str(path), None, "", f"Cannot use {path.name}: {first}")
+        if job is not None:
+            job.check()  # another file was chosen while this one was read
+        return cross_check(catalog, imported, on=on)
+    except Exception as exc:  # reported in the dialog; a bad file must not take the app down
+        return Problem(str(path), None, "", f"Cannot use {path.name}: {exc}")

@@ -227,7 +227,10 @@ class WindowActions:
 
         dialog = CompareDialog(self.c.catalog, self.w)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.add_scenario(self.c.scenario, f"{self.c.scenario.name} (current)", result=self.c.result)
+        result = self.c.result
+        if result is not None and result.scenario != self.c.scenario:
+            result = None  # an edit is still being priced: the dialog computes the current plan itself
+        dialog.add_scenario(self.c.scenario, f"{self.c.scenario.name} (current)", result=result)
         dialog.show()
         self.compare_dialog = dialog
 

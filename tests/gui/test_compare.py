@@ -40,7 +40,12 @@ def dialog(qtbot):
     return d
 
 
-def test_two_scenarios_side_by_side(dialog, tmp_path):
+def computed(dialog, qtbot):
+    """Every column's plan is counted and priced by the job runner (off the UI thread)."""
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+
+
+def test_two_scenarios_side_by_side(dialog, tmp_path, qtbot):
     current = scenario()
     result = evaluate(current, CATALOG, count_scenario(current, CATALOG, counter))
     dialog.add_scenario(current, "Current plan", result=result)
@@ -48,6 +53,7 @@ def test_two_scenarios_side_by_side(dialog, tmp_path):
     path = tmp_path / "cheaper.yaml"
     save_scenario(other, path)
     assert dialog.add_file(path)
+    computed(dialog, qtbot)
     assert dialog.table.columnCount() == 2
     assert dialog.table.rowCount() == len(ROWS)
     assert dialog.table.horizontalHeaderItem(0).text() == "Current plan"
@@ -83,42 +89,53 @@ def test_bad_file_is_reported_not_added(dialog, tmp_path):
     assert dialog.table.columnCount() == 0
 
 
-def test_unknown_model_shows_an_error_in_its_column(dialog):
+def test_unknown_model_shows_an_error_in_its_column(dialog, qtbot):
     dialog.add_scenario(scenario("Ghost", model="no-such-model"))
+    computed(dialog, qtbot)
     assert dialog.cell("Month 1", 0).startswith("error: unknown model 'no-such-model'")
 
 
-def test_plans_with_different_start_months_share_a_calendar(dialog):
+def test_plans_with_different_start_months_share_a_calendar(dialog, qtbot):
     dialog.add_scenario(scenario("Early"))
     dialog.add_scenario(scenario("Late", start=date(2027, 4, 1)))
+    computed(dialog, qtbot)
     xs = [list(line.getData()[0]) for line in dialog.chart.lines.values()]
     assert xs[0][0] == 0 and xs[1][0] == 3
 
 
-def test_remove_column(dialog):
+def test_remove_column(dialog, qtbot):
     dialog.add_scenario(scenario("A"))
     dialog.add_scenario(scenario("B"))
+    computed(dialog, qtbot)
     dialog.table.selectColumn(0)
     dialog.remove_selected()
     assert [e.label for e in dialog.entries] == ["B"]
     assert len(dialog.chart.lines) == 1
 
 
-def test_large_prompts_are_counted_off_the_ui_thread(dialog, qtbot, monkeypatch):
-    monkeypatch.setattr(compare_module, "SYNC_CHARS", 10)
+def test_plans_are_counted_and_priced_off_the_ui_thread(dialog, qtbot, monkeypatch):
+    import threading
+
+    threads = []
+    real = compare_module.evaluate
+    monkeypatch.setattr(compare_module, "evaluate",
+                        lambda *a, **k: threads.append(threading.current_thread()) or real(*a, **k))
     entry = dialog.add_scenario(scenario("Big"))
     assert dialog.cell("Month 1", 0) in ("computing…",) or not entry.pending
-    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+    computed(dialog, qtbot)
     assert dialog.cell("Month 1", 0).startswith("$")
+    assert threads and threading.main_thread() not in threads
 
 
-def test_budget_lines_shared_or_per_plan(dialog):
+def test_budget_lines_shared_or_per_plan(dialog, qtbot):
     dialog.add_scenario(scenario("A", budget="150"))
     dialog.add_scenario(scenario("B", budget="150"))
+    computed(dialog, qtbot)
     drawn = {k: list(v.getData()[1]) for k, v in dialog.chart.budgets.items() if v.getData()[1] is not None
              and len(v.getData()[1])}
     assert list(drawn.values()) == [[150.0, 150.0]]  # one shared line, not two on top of each other
     dialog.add_scenario(scenario("C", budget="220"))
+    computed(dialog, qtbot)
     drawn = sorted(list(v.getData()[1]) for v in dialog.chart.budgets.values()
                    if v.getData()[1] is not None and len(v.getData()[1]))
     assert drawn == [[150.0, 150.0], [150.0, 150.0], [220.0, 220.0]]

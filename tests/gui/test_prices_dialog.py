@@ -79,13 +79,14 @@ def test_diff_shows_changes_with_checkboxes(dialog, price_file, qtbot):
     assert not any(dialog.table.isRowHidden(r) for r in range(dialog.table.rowCount()))
 
 
-def test_only_accepted_rows_are_applied(dialog, price_file, data_dir):
+def test_only_accepted_rows_are_applied(dialog, price_file, data_dir, qtbot):
     dialog.load_file(price_file, background=False)
     applied = []
     dialog.applied.connect(applied.append)
     dialog.set_checked(["gpt-5:input"])
     assert dialog.apply_button.isEnabled() and "1 checked" in dialog.apply_button.text()
-    written = dialog.apply_checked()
+    with qtbot.waitSignal(dialog.diff_ready, timeout=10_000):  # the re-check runs in the background
+        written = dialog.apply_checked()
     assert written == data_dir / "models.yaml" and applied == [written]
     user, errors = load_catalog_file(written, "user")
     assert errors == []
