@@ -161,7 +161,7 @@ class Autosaver(QObject):
     """
 
     saved = Signal(object)  # datetime of the write (for "autosaved 14:02" in the status bar)
-    failed = Signal(str)
+    failed = Signal(object)  # a core.base.Problem: "autosave failed: …" (the file, the reason)
 
     def __init__(self, source: Callable[[], Scenario | None], interval_s: float | None = None,
                  parent: QObject | None = None, directory: Path | None = None) -> None:
@@ -214,7 +214,7 @@ class Autosaver(QObject):
             scenario = self._source()
         except Exception as exc:  # a source bug must not stop autosaving forever
             log.exception("autosave source failed")
-            self.failed.emit(f"autosave skipped: {exc}")
+            self.failed.emit(Problem("", None, "", f"autosave skipped: {exc}"))
             return None
         # Frozen dataclass equality: cheap when nothing changed (the same objects compare by identity).
         return None if scenario is None or scenario == self._last else scenario
@@ -234,7 +234,7 @@ class Autosaver(QObject):
         self.saved.emit(self.last_saved_at)
 
     def _failed(self, problem: Problem) -> None:
-        self.failed.emit(f"autosave failed: {problem.message}")
+        self.failed.emit(Problem(problem.file, None, "", f"autosave failed: {problem.message}"))
 
     def save_now(self) -> bool:
         """Write the scenario now if it changed since the last write; True when a file was written."""

@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         controller.scenario_replaced.connect(lambda _s: self._update_title())
         if autosaver is not None:
             autosaver.saved.connect(self.status.show_autosave)
-            autosaver.failed.connect(lambda text: self.status.show_autosave(text=text))
+            autosaver.failed.connect(lambda problem: self.status.show_autosave(text=problem.message))
         self._update_title()
         self.restore_state()
         # pyqtgraph costs ~0.4 s to import and vocabularies ~0.25 s each to parse (holding the GIL):

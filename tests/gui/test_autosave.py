@@ -176,7 +176,8 @@ def test_write_failure_is_reported_not_raised(qtbot, data_dir):
     holder.edit(name="changed")
     with qtbot.waitSignal(saver.failed, timeout=10_000) as blocker:
         pass
-    assert "autosave failed" in blocker.args[0]
+    problem = blocker.args[0]  # the one error value: which file, and why
+    assert problem.message.startswith("autosave failed") and problem.file == str(saver.path)
     saver._timer.stop()
 
 
