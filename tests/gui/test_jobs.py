@@ -105,8 +105,7 @@ def test_progress_is_reported_on_the_ui_thread(runner, qtbot):
     def work(job):
         for done in range(1, 4):
             job.report(done, 3)
-            qtbot_wait = threading.Event()
-            qtbot_wait.wait(0.05)  # long enough for the UI thread's poll to see each value
+            threading.Event().wait(0.05)  # long enough for the UI thread's poll to see each value
         gate.wait(5)
         return "ok"
 
