@@ -51,13 +51,27 @@ def int_spin(minimum: int, maximum: int, *, suffix: str = "", step: int = 1, spe
 
 
 def set_quiet(widget: QWidget, value) -> None:
-    """Write a model value back into a widget without echoing it to the controller."""
+    """Write a model value back into a widget without echoing it to the controller.
+
+    A widget that already shows the value is left alone: rewriting a spin box the user is typing
+    in reformats its text ("1234" becomes "1,234") and moves the caret, so the next digit lands in
+    the wrong place (typing 12345 gave 12,354).
+    """
     with QSignalBlocker(widget):
-        if isinstance(widget, (QSpinBox,)):
-            widget.setValue(int(value))
-        elif isinstance(widget, (QDoubleSpinBox, QSlider, PercentSlider)):
-            widget.setValue(float(value) if not isinstance(widget, QSlider) else int(value))
-        else:
+        if isinstance(widget, QSpinBox):
+            if widget.value() != int(value):
+                widget.setValue(int(value))
+        elif isinstance(widget, QDoubleSpinBox):
+            target = round(float(value), widget.decimals())
+            if round(widget.value(), widget.decimals()) != target:
+                widget.setValue(float(value))
+        elif isinstance(widget, QSlider):
+            if widget.value() != int(value):
+                widget.setValue(int(value))
+        elif isinstance(widget, PercentSlider):
+            if abs(widget.value() - float(value)) > 1e-9:
+                widget.setValue(value)
+        elif widget.isChecked() != bool(value):
             widget.setChecked(bool(value))
 
 

@@ -1,0 +1,40 @@
+"""Typing into the workload and lever boxes as a person does: the plan gets exactly the digits typed."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+
+
+def _retype(qtbot, box, text: str) -> None:
+    box.setFocus()
+    line = box.lineEdit()
+    line.selectAll()
+    qtbot.keyClick(line, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(line, text)
+
+
+def test_typing_requests_per_day_digit_by_digit_gives_the_number_typed(window, qtbot):
+    panel, controller = window.workload, window.controller
+    _retype(qtbot, panel.requests, "12345")
+    assert controller.scenario.workload.requests_per_day == Decimal(12345)
+    assert panel.requests.lineEdit().text().replace(",", "") == "12345"
+    _retype(qtbot, panel.requests, "1234567")  # past two thousands separators
+    assert controller.scenario.workload.requests_per_day == Decimal(1234567)
+
+
+def test_typing_a_budget_with_cents(window, qtbot):
+    panel, controller = window.workload, window.controller
+    _retype(qtbot, panel.cap, "2500")
+    qtbot.keyClick(panel.cap.lineEdit(), Qt.Key.Key_Return)
+    assert controller.scenario.workload.budget_per_month == Decimal(2500)
+
+
+def test_undo_after_typing_restores_the_box(window, qtbot):
+    panel, controller = window.workload, window.controller
+    before = controller.scenario.workload.requests_per_day
+    _retype(qtbot, panel.requests, "777")
+    while controller.can_undo() and controller.scenario.workload.requests_per_day != before:
+        controller.undo()
+    assert controller.scenario.workload.requests_per_day == before
+    assert Decimal(str(panel.requests.value())) == before
