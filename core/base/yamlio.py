@@ -1,10 +1,11 @@
 """Safe, size-limited YAML reading that remembers line numbers; problems come back as values."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
+from core.base.numbers import FieldError
 from core.base.problems import Problem
 
 MAX_YAML_BYTES = 5_000_000  # catalogs, hardware tables, price files: far above any real one
@@ -28,6 +29,47 @@ class LineDict(dict):
 
     def line_of(self, key: Any) -> int | None:
         return getattr(self, "key_lines", {}).get(key, self.line)
+
+
+class FieldReader:
+    """Reads the fields of one file's mappings through converters; each refusal becomes a located Problem.
+
+    The scenario loader and the hardware tables read through it, so a bad value anywhere is
+    reported as file:line [field]: message and the rest of the file still loads.
+    """
+
+    def __init__(self, file: str, errors: list[Problem] | None = None) -> None:
+        self.file = file
+        self.errors: list[Problem] = [] if errors is None else errors
+
+    def problem(self, mapping: Any, key: Any, field: str, message: str) -> None:
+        line = mapping.line_of(key) if isinstance(mapping, LineDict) else None
+        self.errors.append(Problem(self.file, line, field, message))
+
+    def read(self, mapping: Any, key: Any, field: str, convert: Callable[[Any], Any], default: Any) -> Any:
+        """convert(mapping[key]), or `default` when the key is absent or its value is refused (and recorded)."""
+        if key not in mapping:
+            return default
+        try:
+            return convert(mapping[key])
+        except FieldError as exc:
+            self.problem(mapping, key, field, str(exc))
+            return default
+
+    def mapping(self, value: Any, field: str, parent: Any, key: Any) -> LineDict | None:
+        """A nested mapping (absent is empty); anything else is recorded and gives None."""
+        if value is None:
+            return LineDict()
+        if not isinstance(value, dict):
+            self.problem(parent, key, field, "expected a mapping")
+            return None
+        return value if isinstance(value, LineDict) else LineDict(value)
+
+    def unknown(self, mapping: Any, allowed: set[str] | frozenset[str], where: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                self.problem(mapping, key, f"{where}.{key}" if where else str(key),
+                             f"unknown key (expected one of: {', '.join(sorted(allowed))})")
 
 
 class _LimitedComposer(yaml.composer.Composer):

@@ -10,7 +10,7 @@ from core.plan.levers import Levers
 from core.plan.validation import LEVER_FIELDS, PROMPT_FIELDS, WORKLOAD_FIELDS, read_value
 from core.plan.workload import PromptSpec, TokenTable, Workload
 from core.base import (
-    FieldError, LineDict, Problem, parse_yaml, read_limited, to_str)
+    FieldReader, LineDict, Problem, parse_yaml, read_limited, to_str)
 
 SCHEMA_VERSION = 1
 NOTES_MAX_CHARS = 100_000
@@ -52,47 +52,15 @@ class Scenario:
 
 # --- reading --------------------------------------------------------------------------------
 
-class _Reader:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.errors: list[Problem] = []
-
-    def err(self, mapping: Any, key: Any, field_name: str, reason: str) -> None:
-        line = mapping.line_of(key) if isinstance(mapping, LineDict) else None
-        self.errors.append(Problem(self.file, line, field_name, reason))
-
-    def mapping(self, value: Any, where: str, parent: Any, key: Any) -> LineDict | None:
-        if value is None:
-            return LineDict()
-        if not isinstance(value, dict):
-            self.err(parent, key, where, "expected a mapping")
-            return None
-        return value if isinstance(value, LineDict) else LineDict(value)
-
-    def unknown(self, data: LineDict, allowed: set[str], where: str) -> None:
-        for key in data:
-            if key not in allowed:
-                self.err(data, key, f"{where}.{key}" if where else str(key),
-                         f"unknown key (expected one of: {', '.join(sorted(allowed))})")
-
-    def field(self, data: LineDict, key: str, where: str, conv, default: Any) -> Any:
-        if key not in data:
-            return default
-        try:
-            return conv(data[key])
-        except FieldError as exc:
-            self.err(data, key, f"{where}.{key}" if where else key, str(exc))
-            return default
-
-
-def _workload(r: _Reader, data: LineDict) -> Workload:
+def _workload(r: FieldReader, data: LineDict) -> Workload:
     w = Workload()
     r.unknown(data, set(WORKLOAD_FIELDS), "workload")
-    return Workload(**{name: r.field(data, name, "workload", lambda v, k=kind: read_value(k, v), getattr(w, name))
+    return Workload(**{name: r.read(data, name, f"workload.{name}", lambda v, k=kind: read_value(k, v),
+                                    getattr(w, name))
                        for name, kind in WORKLOAD_FIELDS.items()})
 
 
-def _prompt(r: _Reader, data: Any, index: int, parent: Any) -> PromptSpec | None:
+def _prompt(r: FieldReader, data: Any, index: int, parent: Any) -> PromptSpec | None:
     where = f"prompts[{index}]"
     data = r.mapping(data, where, parent, "prompts")
     if data is None:
@@ -100,11 +68,11 @@ def _prompt(r: _Reader, data: Any, index: int, parent: Any) -> PromptSpec | None
     allowed = {"name", "text", "tokens", "share", "requests_per_day", "output_tokens", "reasoning_tokens"}
     r.unknown(data, allowed, where)
     before = len(r.errors)
-    name = r.field(data, "name", where, lambda v: to_str(v, max_len=200), f"Prompt {index + 1}")
-    text = r.field(data, "text", where, lambda v: to_str(v, max_len=MAX_PROMPT_CHARS), "")
+    name = r.read(data, "name", f"{where}.name", lambda v: to_str(v, max_len=200), f"Prompt {index + 1}")
+    text = r.read(data, "text", f"{where}.text", lambda v: to_str(v, max_len=MAX_PROMPT_CHARS), "")
 
     def value(key: str, default: Any) -> Any:
-        return r.field(data, key, where, lambda v: read_value(PROMPT_FIELDS[key], v), default)
+        return r.read(data, key, f"{where}.{key}", lambda v: read_value(PROMPT_FIELDS[key], v), default)
 
     own_rpd = value("requests_per_day", None)
     prompt = PromptSpec(
@@ -116,7 +84,7 @@ def _prompt(r: _Reader, data: Any, index: int, parent: Any) -> PromptSpec | None
     return prompt if len(r.errors) == before else None
 
 
-def _levers(r: _Reader, data: LineDict) -> Levers:
+def _levers(r: FieldReader, data: LineDict) -> Levers:
     r.unknown(data, set(LEVER_FIELDS), "levers")
     built = {}
     for name, (cls, fields) in LEVER_FIELDS.items():
@@ -127,40 +95,40 @@ def _levers(r: _Reader, data: LineDict) -> Levers:
         default = cls()
         kwargs = {}
         for key, kind in fields.items():
-            kwargs[key] = r.field(block, key, f"levers.{name}", lambda v, k=kind: read_value(k, v),
+            kwargs[key] = r.read(block, key, f"levers.{name}.{key}", lambda v, k=kind: read_value(k, v),
                                   getattr(default, key))
         built[name] = cls(**kwargs)
     return Levers(**built)
 
 
 def scenario_from_data(data: Any, file: str) -> tuple[Scenario | None, list[Problem]]:
-    r = _Reader(file)
+    r = FieldReader(file)
     if not isinstance(data, dict):
         return None, [Problem(file, None, "", "a scenario file must be a YAML mapping")]
     data = data if isinstance(data, LineDict) else LineDict(data)
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
-        r.err(data, "schema_version", "schema_version",
+        r.problem(data, "schema_version", "schema_version",
               f"expected schema_version: {SCHEMA_VERSION}, got {version!r}")
         return None, r.errors
     allowed = {"schema_version", "name", "notes", "primary_model", "comparison_models", "workload",
                "prompts", "levers"}
     r.unknown(data, allowed, "")
-    name = r.field(data, "name", "", lambda v: to_str(v, max_len=200), "Untitled plan")
-    notes = r.field(data, "notes", "", lambda v: to_str(v, max_len=NOTES_MAX_CHARS), "")
-    primary = r.field(data, "primary_model", "", lambda v: to_str(v, max_len=80), "")
+    name = r.read(data, "name", "name", lambda v: to_str(v, max_len=200), "Untitled plan")
+    notes = r.read(data, "notes", "notes", lambda v: to_str(v, max_len=NOTES_MAX_CHARS), "")
+    primary = r.read(data, "primary_model", "primary_model", lambda v: to_str(v, max_len=80), "")
     if not primary:
-        r.err(data, "primary_model", "primary_model", "required: the model this plan is priced on")
+        r.problem(data, "primary_model", "primary_model", "required: the model this plan is priced on")
     comparisons = data.get("comparison_models") or []
     if not isinstance(comparisons, list) or not all(isinstance(c, str) for c in comparisons):
-        r.err(data, "comparison_models", "comparison_models", "expected a list of model ids")
+        r.problem(data, "comparison_models", "comparison_models", "expected a list of model ids")
         comparisons = []
     workload_data = r.mapping(data.get("workload"), "workload", data, "workload")
     workload = _workload(r, workload_data) if workload_data is not None else Workload()
     raw_prompts = data.get("prompts") or []
     prompts: list[PromptSpec] = []
     if not isinstance(raw_prompts, list):
-        r.err(data, "prompts", "prompts", "expected a list of prompts")
+        r.problem(data, "prompts", "prompts", "expected a list of prompts")
     else:
         for i, raw in enumerate(raw_prompts):
             prompt = _prompt(r, raw, i, data)
@@ -168,7 +136,7 @@ def scenario_from_data(data: Any, file: str) -> tuple[Scenario | None, list[Prob
                 prompts.append(prompt)
     names = [p.name for p in prompts]
     if len(set(names)) != len(names):
-        r.err(data, "prompts", "prompts", "prompt names must be unique")
+        r.problem(data, "prompts", "prompts", "prompt names must be unique")
     lever_data = r.mapping(data.get("levers"), "levers", data, "levers")
     levers = _levers(r, lever_data) if lever_data is not None else Levers()
     if r.errors:

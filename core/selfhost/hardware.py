@@ -9,7 +9,7 @@ from typing import Any, Callable, TypeVar
 
 from core.selfhost.architecture import ATTENTION_KINDS, Attention, MoE, OpenModel
 from core.base import (
-    FieldError, LineDict, Problem, parse_yaml, read_yaml_file, to_date, to_decimal, to_int, to_str)
+    FieldError, FieldReader, LineDict, Problem, parse_yaml, read_yaml_file, to_date, to_decimal, to_int, to_str)
 from resources import resource_path
 
 SCHEMA_VERSION = 1
@@ -60,6 +60,7 @@ class _Entry:
 
     def __init__(self, raw: LineDict, file: str, where: str, errors: list[Problem]) -> None:
         self.raw, self.file, self.where, self.errors = raw, file, where, errors
+        self.reader = FieldReader(file, errors)
         self.failed = False
 
     def line_of(self, field: str) -> int | None:
@@ -67,20 +68,18 @@ class _Entry:
 
     def error(self, field: str, reason: str) -> None:
         self.failed = True
-        self.errors.append(Problem(self.file, self.line_of(field), f"{self.where}.{field}", reason))
+        self.reader.problem(self.raw, field, f"{self.where}.{field}", reason)
 
     def get(self, field: str, convert: Callable[[Any], T], required: bool = True,
             default: T | None = None) -> T | None:
-        value = self.raw.get(field)
-        if value is None:
+        if self.raw.get(field) is None:  # a record's null is a missing value
             if required:
                 self.error(field, "missing")
             return default
-        try:
-            return convert(value)
-        except FieldError as exc:
-            self.error(field, str(exc))
-            return default
+        before = len(self.errors)
+        value = self.reader.read(self.raw, field, f"{self.where}.{field}", convert, default)
+        self.failed |= len(self.errors) > before
+        return value
 
     def text(self, field: str, required: bool = True) -> str:
         def convert(value: Any) -> str:
