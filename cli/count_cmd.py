@@ -44,7 +44,7 @@ def _catalog_key() -> str | None:
         from core.base import bundled_catalog_path, user_catalog_path
 
         paths = [bundled_catalog_path(), user_catalog_path()]
-        for module in ("core.prices.catalog", "core.base.yamlio", "core.base.paths"):
+        for module in ("core.prices.catalog", "core.base.yamlio", "core.base.numbers", "core.base.paths"):
             spec = importlib.util.find_spec(module)
             paths.append(Path(spec.origin))
     except (ImportError, AttributeError, TypeError):
