@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from core.prices import Catalog
 from core.plan.levers import API_LEVERS, LEVER_TITLES
-from core.plan.projection import PlanInputs, Projection, project
+from core.plan.projection import PlanInputs, Recompute
+from core.plan.workload import prompt_requests_per_day
 
 ZERO, ONE = Decimal(0), Decimal(1)
 
@@ -35,24 +36,29 @@ class Waterfall:
         return ZERO if self.baseline == 0 else self.saving / self.baseline * 100
 
 
-def waterfall(catalog: Catalog, inputs: PlanInputs) -> Waterfall:
+def waterfall(catalog: Catalog, inputs: PlanInputs, *, recompute: Recompute | None = None) -> Waterfall:
     """Baseline → each enabled lever's marginal saving, in order → optimized total.
 
     Each step is the difference of two projections, so the steps telescope: they sum exactly to
-    baseline − optimized.
+    baseline − optimized. Within one recompute the first and last steps are the baseline and the
+    plan already projected.
     """
+    rc = recompute or Recompute(catalog)
     enabled = tuple(name for name in API_LEVERS if getattr(inputs.levers, name).enabled)
-    base = project(catalog, replace(inputs, levers=inputs.levers.only(())))
+    base = rc.project(replace(inputs, levers=inputs.levers.only(())))
     if not base.ok:
         return Waterfall(ZERO, (), ZERO, base.errors)
     previous = base.total
     steps = []
     for i, name in enumerate(enabled):
-        result = project(catalog, replace(inputs, levers=inputs.levers.only(enabled[: i + 1])))
-        if not result.ok:
-            return Waterfall(base.total, tuple(steps), previous, result.errors)
-        steps.append(WaterfallStep(name, LEVER_TITLES[name], previous - result.total, result.total))
-        previous = result.total
+        # A step needs the plan's total only: the months' spend without their breakdowns.
+        traffic = rc.traffic(replace(inputs, levers=inputs.levers.only(enabled[: i + 1])))
+        problem = traffic.problem()
+        if problem is not None:
+            return Waterfall(base.total, tuple(steps), previous, traffic.errors or (problem,))
+        total = traffic.total()
+        steps.append(WaterfallStep(name, LEVER_TITLES[name], previous - total, total))
+        previous = total
     return Waterfall(base.total, tuple(steps), previous)
 
 
@@ -100,27 +106,64 @@ SENSITIVITY_INPUTS = ("requests/day", "growth %/month", "prompt tokens", "output
                       "output price", "cache hit rate", "batch share", "routed share", "distilled share")
 
 
+_TRAFFIC, _GROWTH, _PRICING, _LEVERS = "traffic", "growth", "pricing", "levers"
+_WHAT_CHANGES = {"requests/day": _TRAFFIC, "growth %/month": _GROWTH, "prompt tokens": _PRICING,
+                 "output tokens": _PRICING, "input price": _PRICING, "output price": _PRICING}
+
+
 def sensitivity(catalog: Catalog, inputs: PlanInputs, month_index: int | None = None,
-                delta: Decimal = Decimal("0.2")) -> tuple[SensitivityBar, ...]:
+                delta: Decimal = Decimal("0.2"), *, recompute: Recompute | None = None) -> tuple[SensitivityBar, ...]:
     """Month-N spend at ±delta on each input, sorted by impact (largest first).
 
     Prices are varied for every model in the plan together. Shares are capped at 100%.
+
+    Each bar is what projecting the varied plan would give for month N, computed from the plan's
+    own priced traffic where the input allows: traffic and growth change no per-request cost (one
+    month of arithmetic), token counts and prices reprice the same slices, and shares that keep
+    the same split reweight them. Whatever else changes is projected afresh.
     """
-    base = project(catalog, inputs)
+    rc = recompute or Recompute(catalog)
+    base = rc.project(inputs)
     if not base.ok:
         return ()
     n = len(base.months) - 1 if month_index is None else month_index
+    base_cost = base.months[n].cost
+    plan = rc.traffic(inputs)
 
-    def month_cost(result: Projection) -> Decimal | None:
-        return result.months[n].cost if result.ok else None
+    def month_cost(name: str, factor: Decimal, varied: PlanInputs) -> Decimal | None:
+        traffic = _varied_traffic(rc, plan, _WHAT_CHANGES.get(name, _LEVERS), factor, varied)
+        if traffic is None:  # no shortcut applies: the varied plan on its own
+            traffic = rc.traffic(varied)
+        elif isinstance(traffic, str):
+            return None
+        if traffic.problem() is not None:
+            return None
+        if name == "requests/day" and traffic is plan:
+            return plan.month_cost(n, base_rpd=prompt_requests_per_day(varied.prompts, varied.workload))
+        if name == "growth %/month" and traffic is plan:
+            return plan.month_cost(n, growth=rc.growth(varied.workload))
+        return traffic.month_cost(n)
 
     bars = []
     for name in SENSITIVITY_INPUTS:
-        low_in, high_in = _vary(inputs, name, ONE - delta), _vary(inputs, name, ONE + delta)
+        low_f, high_f = ONE - delta, ONE + delta
+        low_in, high_in = _vary(inputs, name, low_f), _vary(inputs, name, high_f)
         if low_in is None or high_in is None:
             continue
-        low, high = month_cost(project(catalog, low_in)), month_cost(project(catalog, high_in))
+        low, high = month_cost(name, low_f, low_in), month_cost(name, high_f, high_in)
         if low is None or high is None:
             continue
-        bars.append(SensitivityBar(name, low, high, base.months[n].cost))
+        bars.append(SensitivityBar(name, low, high, base_cost))
     return tuple(sorted(bars, key=lambda b: b.impact, reverse=True))
+
+
+def _varied_traffic(rc: Recompute, plan, changes: str, factor: Decimal, varied: PlanInputs):
+    """The plan's traffic standing in for the varied plan's, "invalid" when the varied workload
+    is out of bounds, or None when only projecting the varied plan will do."""
+    if changes in (_TRAFFIC, _GROWTH):
+        if changes == _TRAFFIC and factor <= 0:
+            return None  # traffic that vanishes leaves slices unpriced: not the plan's traffic any more
+        return "invalid" if varied.workload.validate() else plan
+    if changes == _PRICING:
+        return plan.repriced(rc, varied)
+    return plan.relevered(rc, varied)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from core.plan.analysis import SensitivityBar, Waterfall, sensitivity, waterfall
 from core.prices import Catalog, stale_models, staleness_warning
-from core.plan.projection import Projection, max_requests_per_day, project, with_levers
+from core.plan.projection import Projection, Recompute, max_requests_per_day, with_levers
 from core.plan.scenario import Scenario
 from core.plan.workload import TokenTable, count_prompts
 
@@ -65,13 +65,14 @@ def evaluate(scenario: Scenario, catalog: Catalog, tokens: TokenTable, *,
     `token_factors` calibrates estimated counts per model (see `calibration_factors`).
     """
     inputs = scenario.plan_inputs(tokens, token_factors=token_factors)
-    projection = project(catalog, inputs)
-    baseline = project(catalog, with_levers(inputs, inputs.levers.only(())))
-    comparisons = {mid: project(catalog, scenario.plan_inputs(tokens, primary=mid, token_factors=token_factors))
+    rc = Recompute(catalog)  # this call's shared work; a worker thread's call never sees another's
+    projection = rc.project(inputs)
+    baseline = rc.project(with_levers(inputs, inputs.levers.only(())))
+    comparisons = {mid: rc.project(scenario.plan_inputs(tokens, primary=mid, token_factors=token_factors))
                    for mid in scenario.comparison_models if mid != scenario.primary_model}
-    falls = waterfall(catalog, inputs)
-    bars = sensitivity(catalog, inputs) if with_sensitivity and projection.ok else ()
-    best = max_requests_per_day(catalog, inputs) if projection.ok else None
+    falls = waterfall(catalog, inputs, recompute=rc)
+    bars = sensitivity(catalog, inputs, recompute=rc) if with_sensitivity and projection.ok else ()
+    best = max_requests_per_day(catalog, inputs, recompute=rc) if projection.ok else None
     today = today or date.today()
     stale = tuple(stale_models(used_models(scenario, catalog), today))
     warning = staleness_warning(used_models(scenario, catalog), today)

@@ -185,13 +185,23 @@ LEVER_TITLES = {
 }
 
 
-def traffic_plan(prompt_names: tuple[str, ...], primary_model: str, levers: Levers) -> tuple[Slice, ...]:
-    """The baseline (every prompt on the primary model) transformed by each enabled API lever."""
-    slices = tuple(Slice(prompt=name, model_id=primary_model) for name in prompt_names)
+def traffic_template(primary_model: str, levers: Levers) -> tuple[Slice, ...]:
+    """The slices of one prompt (named ""): every prompt's traffic splits the same way.
+
+    Each lever maps every slice to slices of its own without looking at the prompt, so a plan is
+    this template repeated per prompt, in the same order.
+    """
+    slices: tuple[Slice, ...] = (Slice(prompt="", model_id=primary_model),)
     # Splitting levers first so caching, batch and trimming apply to every resulting slice.
     for name in ("distillation", "routing", "caching", "batch", "output_trim"):
         lever = getattr(levers, name)
         if lever.enabled:
             slices = lever.apply(slices)
     return slices
+
+
+def traffic_plan(prompt_names: tuple[str, ...], primary_model: str, levers: Levers) -> tuple[Slice, ...]:
+    """The baseline (every prompt on the primary model) transformed by each enabled API lever."""
+    template = traffic_template(primary_model, levers)
+    return tuple(replace(s, prompt=name) for name in prompt_names for s in template)
 

@@ -1,28 +1,22 @@
 """Month-by-month spend over the horizon, per model and token type, with the budget verdict."""
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal, getcontext
+from operator import itemgetter, mul
 from typing import Mapping
 
-from core.prices import Catalog, Model, NoPrice, ServiceTier, Usage, price_request
-from core.plan.levers import Levers, Slice, traffic_plan
+from core.prices import Catalog, Model
+from core.plan.levers import Levers, Slice, traffic_template
+from core.plan.slice_costs import PlanError, Perturbation, SliceCost, SliceCosts, exact, slice_key
 from core.plan.workload import (
-    PromptSpec, TokenTable, Workload, days_in_month, growth_factor, month_starts, prompt_requests_per_day)
+    MAX_REQUESTS_PER_DAY, PromptSpec, TokenTable, Workload, days_in_month, growth_factor, month_starts,
+    prompt_requests_per_day)
 
 ZERO, ONE = Decimal(0), Decimal(1)
 TOKEN_TYPES = ("input", "cached_input", "cache_write_5m", "cache_write_1h", "output", "reasoning", "training")
-
-
-@dataclass(frozen=True, slots=True)
-class Perturbation:
-    """Multipliers used by sensitivity analysis; all 1 in a normal projection."""
-
-    input_tokens: Decimal = ONE
-    output_tokens: Decimal = ONE
-    input_price: Decimal = ONE
-    output_price: Decimal = ONE
 
 
 @dataclass(frozen=True)
@@ -84,137 +78,7 @@ class Projection:
         return min(rooms) if rooms else None
 
 
-class PlanError(Exception):
-    """A plan that cannot be priced (unknown model, missing price): reported, never priced at $0."""
-
-
-def _scaled_rate_model(model: Model, p: Perturbation) -> Model:
-    if p.input_price == ONE and p.output_price == ONE:
-        return model
-    periods = []
-    for period in model.periods:
-        def scale(rates):
-            kw = {f"{k}_per_mtok": (None if rates.get(k) is None else rates.get(k) * p.input_price)
-                  for k in ("input", "cached_input", "cache_write_5m", "cache_write_1h")}
-            kw["output_per_mtok"] = None if rates.output_per_mtok is None else rates.output_per_mtok * p.output_price
-            return replace(rates, **kw)
-        tier = period.long_context
-        if tier is not None:
-            tier = replace(tier, rates=scale(tier.rates))
-        periods.append(replace(period, rates=scale(period.rates), long_context=tier))
-    return replace(model, periods=tuple(periods))
-
-
-def cacheable_tokens(model: Model, prompt_tokens: int, prefix_tokens: int) -> tuple[int, str | None]:
-    """Tokens a provider will actually serve from cache, and a note when the rule cuts them."""
-    cacheable = min(prefix_tokens, prompt_tokens)
-    minimum = model.min_cache_prefix or 0
-    if cacheable < minimum:
-        return 0, (f"{model.id}: shared prefix of {cacheable:,} tokens is below the minimum "
-                   f"cacheable prefix ({minimum:,}); no caching")
-    if model.provider == "openai" and cacheable >= 1024:
-        # OpenAI caches the first 1,024 tokens, then grows the hit in 128-token increments.
-        cacheable = 1024 + (cacheable - 1024) // 128 * 128
-    return cacheable, None
-
-
-class _Pricer:
-    """Per-request cost of each slice, memoized per price period (costs are constant within one)."""
-
-    def __init__(self, catalog: Catalog, inputs: PlanInputs) -> None:
-        self.catalog = catalog
-        self.inputs = inputs
-        self.prompts = {p.name: p for p in inputs.prompts}
-        self.warnings: list[str] = []
-        self._memo: dict[tuple, tuple[Decimal, dict[str, Decimal]]] = {}
-        self._models: dict[str, Model] = {}
-
-    def model(self, model_id: str) -> Model:
-        if model_id not in self._models:
-            model = self.catalog.get(model_id)
-            if model is None:
-                raise PlanError(f"unknown model {model_id!r}: not in the catalog (not priced at $0)")
-            self._models[model_id] = _scaled_rate_model(model, self.inputs.perturbation)
-        return self._models[model_id]
-
-    def token_factor(self, model: Model) -> Decimal:
-        if model.exact_tokens:
-            return ONE
-        return self.inputs.token_factors.get(model.id, ONE)
-
-    def warn(self, text: str) -> None:
-        if text not in self.warnings:
-            self.warnings.append(text)
-
-    def usages(self, s: Slice, model: Model, on: date) -> list[tuple[Decimal, Usage]]:
-        """(probability, usage) pairs: a cache hit and a cache miss, or one plain request."""
-        spec = self.prompts[s.prompt]
-        tokens = self.inputs.tokens
-        p = self.inputs.perturbation
-        scale = p.input_tokens * self.token_factor(model)
-        prompt_tokens = int((Decimal(tokens.tokens(s.prompt, model.tokenizer)) * scale).to_integral_value())
-        output = Decimal(spec.output_tokens) * p.output_tokens
-        if s.output_cap is not None:
-            output = min(output, Decimal(s.output_cap))
-        output_tokens = int((output * s.output_scale).to_integral_value())
-        reasoning = int((Decimal(spec.reasoning_tokens) * p.output_tokens).to_integral_value())
-        plain = Usage(prompt_tokens, output_tokens, reasoning_tokens=reasoning)
-        if s.cache_hit_rate <= 0:
-            return [(ONE, plain)]
-        rates = model.rates_on(on)
-        if rates.cached_input_per_mtok is None:
-            self.warn(f"{model.id}: no cached-input price, so caching does not apply to it")
-            return [(ONE, plain)]
-        if s.cache_prefix_share is None:
-            prefix = int((Decimal(tokens.prefix_tokens.get(model.tokenizer, 0)) * scale).to_integral_value())
-        else:
-            prefix = int((Decimal(prompt_tokens) * s.cache_prefix_share).to_integral_value())
-        cached, note = cacheable_tokens(model, prompt_tokens, prefix)
-        if note:
-            self.warn(note)
-        if cached == 0:
-            return [(ONE, plain)]
-        ttl = s.cache_ttl
-        if ttl == "1h" and rates.cache_write_1h_per_mtok is None:
-            self.warn(f"{model.id}: no 1-hour cache-write price; priced with its 5-minute write price")
-            ttl = "5m"
-        write_key = "cache_write_5m_tokens" if ttl == "5m" else "cache_write_1h_tokens"
-        if getattr(rates, f"cache_write_{ttl}_per_mtok") is None:
-            self.warn(f"{model.id}: no cache-write price; misses priced as uncached input")
-            miss = plain
-        else:
-            miss = replace(plain, **{write_key: cached})
-        hit = replace(plain, cache_read_tokens=cached)
-        h = min(max(s.cache_hit_rate, ZERO), ONE)
-        return [(h, hit), (ONE - h, miss)]
-
-    def cost(self, s: Slice, on: date) -> tuple[Decimal, dict[str, Decimal]]:
-        model = self.model(s.model_id)
-        period = model.period_on(on)
-        key = (s, period.effective)
-        if key in self._memo:
-            return self._memo[key]
-        tier = s.tier
-        if tier is ServiceTier.BATCH and model.batch_multiplier is None:
-            self.warn(f"{model.id}: no batch API; its batch share is priced at the standard rate")
-            tier = ServiceTier.STANDARD
-        total = ZERO
-        parts: dict[str, Decimal] = {}
-        for probability, usage in self.usages(s, model, on):
-            if probability == 0:
-                continue
-            try:
-                priced = price_request(model, usage, tier=tier, on=on)
-            except NoPrice as exc:
-                raise PlanError(str(exc)) from None
-            total += probability * priced.total
-            for line in priced.lines:
-                parts[line.token_type] = parts.get(line.token_type, ZERO) + probability * line.cost
-        self._memo[key] = (total, parts)
-        return total, parts
-
-
-def _segments(first: date, days: int, change_dates: list[date]) -> list[tuple[date, int]]:
+def _segments(first: date, days: int, change_dates: tuple[date, ...]) -> list[tuple[date, int]]:
     """Split a month at scheduled price changes: (segment start, number of days)."""
     last = first.replace(day=days)
     cuts = sorted({d for d in change_dates if first < d <= last})
@@ -226,61 +90,355 @@ def _segments(first: date, days: int, change_dates: list[date]) -> list[tuple[da
     return out
 
 
-def project(catalog: Catalog, inputs: PlanInputs) -> Projection:
-    """The monthly spend of the plan. Errors (unknown model, no price) are returned, not raised."""
-    workload = inputs.workload
-    problems = workload.validate()
-    if problems:
-        return Projection((), errors=tuple(problems))
-    if not inputs.prompts:
-        return Projection((), errors=("the scenario has no prompts",))
-    pricer = _Pricer(catalog, inputs)
-    slices = traffic_plan(tuple(p.name for p in inputs.prompts), inputs.primary_model, inputs.levers)
-    base_rpd = prompt_requests_per_day(inputs.prompts, workload)
-    try:
-        models = {s.model_id: pricer.model(s.model_id) for s in slices}
-        monthly_training = _monthly_training_cost(inputs, pricer)
-    except PlanError as exc:
-        return Projection((), errors=(str(exc),))
-    change_dates = sorted({d for m in models.values() for d in m.change_dates()})
-    starts = month_starts(workload)
-    rows = []
-    try:
-        for index, first in enumerate(starts):
-            days = days_in_month(first)
-            growth = growth_factor(workload, index)
+@dataclass(frozen=True, slots=True)
+class _Month:
+    first: date
+    days: int
+    segments: tuple[tuple[date, int, tuple], ...]  # (start, days, price signature: each model's period)
+
+
+class Recompute:
+    """The work one recompute shares between its projections: slice costs, lever templates, calendars,
+    growth factors and every plan already projected.
+
+    `evaluate` makes one per call and hands it to the waterfall, the sensitivity bars and the
+    inverse solve; nothing outlives the call, so worker threads never share one.
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.costs = SliceCosts(catalog)
+        self._templates: dict[tuple, tuple[tuple[Slice, ...], tuple[tuple, ...]]] = {}
+        self._calendars: dict[tuple, tuple[_Month, ...]] = {}
+        self._growth: dict[tuple, tuple[Decimal, ...]] = {}
+        self._traffic: dict[tuple, Traffic] = {}
+        self._counts: dict[tuple, object] = {}  # request counts per prompt and per slice (see Traffic._own_counts)
+        self._exact: dict[int, tuple[object, str]] = {}
+
+    def project(self, inputs: PlanInputs) -> Projection:
+        return self.traffic(inputs).projection()
+
+    def traffic(self, inputs: PlanInputs) -> "Traffic":
+        # id(): the inputs' tuples and tables are immutable; the entry holds them, so the ids stay theirs.
+        key = (id(inputs.prompts), inputs.primary_model, self.exact(inputs.levers), self.exact(inputs.workload),
+               exact(inputs.perturbation), id(inputs.tokens), exact(sorted(inputs.token_factors.items())))
+        found = self._traffic.get(key)
+        if found is None:
+            found = self._traffic[key] = Traffic(self, inputs)
+        return found
+
+    def exact(self, value: object) -> str:
+        """`exact(value)`, worked out once per object: the plans of one recompute share their levers and workload."""
+        found = self._exact.get(id(value))
+        if found is None or found[0] is not value:
+            found = self._exact[id(value)] = (value, exact(value))  # holding the value keeps its id its own
+        return found[1]
+
+    def template(self, primary_model: str, levers: Levers) -> tuple[tuple[Slice, ...], tuple[tuple, ...]]:
+        key = (primary_model, self.exact(levers))
+        found = self._templates.get(key)
+        if found is None:
+            template = traffic_template(primary_model, levers)
+            found = self._templates[key] = (template, tuple(slice_key(s) for s in template))
+        return found
+
+    def growth(self, workload: Workload) -> tuple[Decimal, ...]:
+        key = (exact(workload.growth_pct_per_month), workload.horizon_months)
+        found = self._growth.get(key)
+        if found is None:
+            found = self._growth[key] = tuple(growth_factor(workload, i) for i in range(workload.horizon_months))
+        return found
+
+    def calendar(self, workload: Workload, models: Mapping[str, Model]) -> tuple[_Month, ...]:
+        key = (workload.start_month, workload.horizon_months, tuple(models))
+        found = self._calendars.get(key)
+        if found is None:
+            change_dates = tuple(sorted({d for m in models.values() for d in m.change_dates()}))
+            months = []
+            for first in month_starts(workload):
+                days = days_in_month(first)
+                months.append(_Month(first, days, tuple(
+                    (start, n, tuple(m.period_on(start).effective for m in models.values()))
+                    for start, n in _segments(first, days, change_dates))))
+            found = self._calendars[key] = tuple(months)
+        return found
+
+
+def _picker(positions: list[int], size: int):
+    """A C-level getter of these positions of a list of `size`, as a tuple (None: all of them, in order)."""
+    if positions == list(range(size)):
+        return None
+    if len(positions) == 1:
+        return lambda values, i=positions[0]: (values[i],)
+    return itemgetter(*positions)
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """One price signature's per-request costs laid out for whole-list passes over the slices."""
+
+    totals: list[Decimal]
+    types: list[tuple[str, object, list[Decimal]]]  # token type, its slices' picker, their per-request values
+
+
+class Traffic:
+    """One plan's slices, their per-request costs in each price period, and the month arithmetic.
+
+    The arithmetic is the projection's own, operation for operation: Decimal rounds at every step,
+    so the order of the multiplications and additions is part of the result. What is saved is the
+    Python around it: each slice is priced once per period (and once per recompute, through
+    `SliceCosts`), and a month is a few C-level passes over lists. Months are computed only when
+    asked for, so a sensitivity bar costs one month.
+    """
+
+    def __init__(self, rc: Recompute, inputs: PlanInputs) -> None:
+        self.rc = rc
+        self.inputs = inputs
+        self.errors: tuple[str, ...] = ()
+        self._projection: Projection | None = None
+        workload = inputs.workload
+        problems = workload.validate()
+        if problems:
+            self.errors = tuple(problems)
+            return
+        if not inputs.prompts:
+            self.errors = ("the scenario has no prompts",)
+            return
+        self.ctx = ctx = rc.costs.context(inputs.tokens, inputs.token_factors, inputs.perturbation, inputs.prompts)
+        template, keys = rc.template(inputs.primary_model, inputs.levers)
+        self.base_rpd = prompt_requests_per_day(inputs.prompts, workload)
+        try:
+            self.models = {s.model_id: ctx.model(s.model_id) for s in template}
+            self.training = _monthly_training_cost(inputs, ctx)
+        except PlanError as exc:
+            self.errors = (str(exc),)
+            return
+        self.calendar = rc.calendar(workload, self.models)
+        self.growth = rc.growth(workload)
+        self._set_slices(template, keys)
+
+    def _set_slices(self, template: tuple[Slice, ...], keys: tuple[tuple, ...]) -> None:
+        # A slice without traffic is never priced, so it raises no warning and no error. Its
+        # request count (requests/day × growth × days × weight) is zero exactly when the
+        # prompt's requests/day or the slice's weight is: growth and days are never zero.
+        base_rpd = self.base_rpd
+        self.template = template
+        self._prompts = [p.name for p in self.inputs.prompts if base_rpd[p.name] != 0]
+        self._columns_of = [(s, key) for s, key in zip(template, keys) if s.weight != 0]
+        self.slices = [(name, s, key) for name in self._prompts for s, key in self._columns_of]
+        self._names = [name for name, _, _ in self.slices]
+        self._weights = [s.weight for _, s, _ in self.slices]
+        workload = self.inputs.workload
+        # Request counts depend on the prompts, the traffic, the growth and the weights alone, so
+        # plans that differ in models, prices or token counts share them.
+        self._x_key = (id(self.inputs.prompts), exact(workload.requests_per_day), exact(workload.growth_pct_per_month))
+        self._n_key = (self._x_key, tuple(exact(s.weight) for s, _ in self._columns_of))
+        groups: dict[str, list[int]] = {}
+        for i, (_, s, _) in enumerate(self.slices):
+            groups.setdefault(s.model_id, []).append(i)
+        self._model_groups = [(mid, _picker(pos, len(self.slices))) for mid, pos in groups.items()]
+        self._priced: dict[tuple, list[SliceCost] | str] = {}
+        self._totals: dict[tuple, list[Decimal]] = {}
+        self._columns: dict[tuple, _Columns] = {}
+        self._projection = None
+
+    def repriced(self, rc: Recompute, inputs: PlanInputs) -> "Traffic":
+        """This plan with another perturbation (token counts or prices): the same slices, priced afresh.
+
+        Only for a plan whose own traffic has no errors; a perturbation changes no model, no
+        calendar and no traffic.
+        """
+        other = copy(self)
+        other.inputs = inputs
+        other.ctx = ctx = rc.costs.context(inputs.tokens, inputs.token_factors, inputs.perturbation, inputs.prompts)
+        other.models = {mid: ctx.model(mid) for mid in self.models}
+        other.training = _monthly_training_cost(inputs, ctx)
+        other._priced, other._totals, other._columns, other._projection = {}, {}, {}, None
+        return other
+
+    def relevered(self, rc: Recompute, inputs: PlanInputs) -> "Traffic | None":
+        """This plan with other lever shares, when they split traffic into the same slices on the
+        same models (only weights and hit rates differ); None when the split itself changes."""
+        template, keys = rc.template(inputs.primary_model, inputs.levers)
+        if len(template) != len(self.template) or any(
+                (a.model_id, a.role, a.tier, a.weight != 0) != (b.model_id, b.role, b.tier, b.weight != 0)
+                for a, b in zip(template, self.template)):
+            return None
+        other = copy(self)
+        other.inputs = inputs
+        other.training = _monthly_training_cost(inputs, self.ctx)
+        other._set_slices(template, keys)
+        return other
+
+    # --- pricing ------------------------------------------------------------------------------
+
+    def _signatures(self) -> dict[tuple, date]:
+        """Each price signature the horizon uses, in the order a month-by-month walk meets it, with its first day."""
+        found: dict[tuple, date] = {}
+        for month, growth in zip(self.calendar, self.growth):
+            if growth == 0:
+                continue  # no request in this month is priced
+            for start, _, signature in month.segments:
+                found.setdefault(signature, start)
+        return found
+
+    def _price(self, signature: tuple, on: date, parts_too: bool) -> list | str:
+        """Every slice's cost in this signature's periods (SliceCosts, or totals alone), slice by
+        slice, or the first slice's reason it cannot be priced."""
+        memo = self._priced if parts_too else self._totals
+        found = memo.get(signature)
+        if found is None:
+            full = None if parts_too else self._priced.get(signature)
+            if full is not None:
+                found = full if isinstance(full, str) else [c.total for c in full]
+            else:
+                periods = {mid: m.period_on(on) for mid, m in self.models.items()}
+                price = self.ctx.costs if parts_too else self.ctx.totals
+                columns = [price(self._prompts, s, key, self.models[s.model_id], periods[s.model_id], on)
+                           for s, key in self._columns_of]
+                found = [c for row in zip(*columns) for c in row]  # prompt by prompt, as the slices go
+                found = next((c for c in found if isinstance(c, str)), found)
+            memo[signature] = found
+        return found
+
+    def problem(self, parts_too: bool = False) -> str | None:
+        """The first reason the plan cannot be priced, in the order the months meet it, or None."""
+        if self.errors:
+            return self.errors[0]
+        for signature, on in self._signatures().items():
+            priced = self._price(signature, on, parts_too)
+            if isinstance(priced, str):
+                return priced
+        return None
+
+    def _totals_of(self, signature: tuple) -> list[Decimal]:
+        found = self._totals.get(signature)
+        if found is None:
+            found = self._totals[signature] = [c.total for c in self._priced[signature]]
+        return found
+
+    def _cols(self, signature: tuple) -> _Columns:
+        found = self._columns.get(signature)
+        if found is None:
+            priced = self._priced[signature]
+            types: dict[str, tuple[list[int], list[Decimal]]] = {}
+            for i, c in enumerate(priced):
+                for token_type, value in c.parts.items():
+                    positions, values = types.setdefault(token_type, ([], []))
+                    positions.append(i)
+                    values.append(value)
+            found = self._columns[signature] = _Columns(
+                [c.total for c in priced],
+                [(t, _picker(pos, len(priced)), vals) for t, (pos, vals) in types.items()])
+        return found
+
+    # --- months -------------------------------------------------------------------------------
+
+    def _counts(self, base_rpd: Mapping[str, Decimal], growth: Decimal, days: int) -> list[Decimal]:
+        """Requests of each slice in a segment: base requests/day × growth × days × weight, in that order."""
+        per_prompt = {name: rpd * growth * days for name, rpd in base_rpd.items()}
+        return list(map(mul, map(per_prompt.__getitem__, self._names), self._weights))
+
+    def _own_counts(self, index: int, days: int) -> list[Decimal]:
+        """`_counts` for this plan's own traffic and growth, shared within the recompute."""
+        memo = self.rc._counts
+        key = (self._n_key, index, days)
+        found = memo.get(key)
+        if found is None:
+            x_key = (self._x_key, index, days)
+            per_prompt = memo.get(x_key)
+            if per_prompt is None:
+                growth = self.growth[index]
+                per_prompt = memo[x_key] = {name: rpd * growth * days for name, rpd in self.base_rpd.items()}
+            found = memo[key] = list(map(mul, map(per_prompt.__getitem__, self._names), self._weights))
+        return found
+
+    def projection(self) -> Projection:
+        if self._projection is None:
+            self._projection = self._project()
+        return self._projection
+
+    def _project(self) -> Projection:
+        if self.errors:
+            return Projection((), errors=self.errors)
+        problem = self.problem(parts_too=True)
+        if problem is not None:
+            return Projection((), errors=(problem,))
+        warnings: dict[str, None] = {}
+        for signature in self._signatures():
+            for c in self._priced[signature]:
+                warnings.update(dict.fromkeys(c.warnings))
+        workload, base_rpd, training = self.inputs.workload, self.base_rpd, self.training
+        student = self.inputs.levers.distillation.student_model_id
+        total_rpd = sum(base_rpd.values(), ZERO)
+        rows = []
+        for index, (month, growth) in enumerate(zip(self.calendar, self.growth)):
             cost = ZERO
             by_type: dict[str, Decimal] = {}
             by_model: dict[str, Decimal] = {}
-            requests = sum(base_rpd.values(), ZERO) * growth * days
-            for seg_start, seg_days in _segments(first, days, change_dates):
-                for s in slices:
-                    n = base_rpd[s.prompt] * growth * seg_days * s.weight
-                    if n == 0:
-                        continue
-                    per_request, parts = pricer.cost(s, seg_start)
-                    cost += n * per_request
-                    by_model[s.model_id] = by_model.get(s.model_id, ZERO) + n * per_request
-                    for token_type, value in parts.items():
-                        by_type[token_type] = by_type.get(token_type, ZERO) + n * value
-            if monthly_training:
-                cost += monthly_training
-                by_type["training"] = monthly_training
-                student = inputs.levers.distillation.student_model_id
-                by_model[student] = by_model.get(student, ZERO) + monthly_training
-            rows.append(MonthRow(first, days, requests, cost, by_type, by_model, workload.budget_per_month))
-    except PlanError as exc:
-        return Projection((), errors=(str(exc),))
-    horizon_end = starts[-1].replace(day=days_in_month(starts[-1]))
-    in_horizon = tuple(d for d in change_dates if starts[0] < d <= horizon_end)
-    return Projection(tuple(rows), tuple(pricer.warnings), (), in_horizon)
+            requests = total_rpd * growth * month.days
+            if growth != 0:
+                for _, seg_days, signature in month.segments:
+                    counts = self._own_counts(index, seg_days)
+                    cols = self._cols(signature)
+                    costs = list(map(mul, counts, cols.totals))
+                    cost = sum(costs, cost)
+                    for model_id, pick in self._model_groups:
+                        by_model[model_id] = sum(costs if pick is None else pick(costs), by_model.get(model_id, ZERO))
+                    for token_type, pick, values in cols.types:
+                        by_type[token_type] = sum(map(mul, counts if pick is None else pick(counts), values),
+                                                  by_type.get(token_type, ZERO))
+            if training:
+                cost += training
+                by_type["training"] = training
+                by_model[student] = by_model.get(student, ZERO) + training
+            rows.append(MonthRow(month.first, month.days, requests, cost, by_type, by_model,
+                                 workload.budget_per_month))
+        first, last = self.calendar[0].first, self.calendar[-1]
+        horizon_end = last.first.replace(day=last.days)
+        change_dates = sorted({d for m in self.models.values() for d in m.change_dates()})
+        in_horizon = tuple(d for d in change_dates if first < d <= horizon_end)
+        return Projection(tuple(rows), tuple(warnings), (), in_horizon)
+
+    def month_cost(self, index: int, base_rpd: Mapping[str, Decimal] | None = None,
+                   growth: tuple[Decimal, ...] | None = None) -> Decimal:
+        """Month `index`'s spend, the same Decimal as its row; the plan must price (`problem()` is None).
+
+        `base_rpd` and `growth` replace the plan's traffic and growth factors. A replacement
+        traffic must be zero for exactly the prompts whose own traffic is (a scaling by a positive
+        factor is), so the same slices carry requests.
+        """
+        month, g = self.calendar[index], (self.growth if growth is None else growth)[index]
+        own = base_rpd is None and growth is None
+        base_rpd = self.base_rpd if base_rpd is None else base_rpd
+        cost = ZERO
+        if g != 0:
+            for _, seg_days, signature in month.segments:
+                counts = self._own_counts(index, seg_days) if own else self._counts(base_rpd, g, seg_days)
+                cost = sum(map(mul, counts, self._totals_of(signature)), cost)
+        if self.training:
+            cost += self.training
+        return cost
+
+    def total(self) -> Decimal:
+        """`projection().total` without building the rows (the plan must price)."""
+        return sum((self.month_cost(i) for i in range(len(self.calendar))), ZERO)
 
 
-def _monthly_training_cost(inputs: PlanInputs, pricer: _Pricer) -> Decimal:
+def project(catalog: Catalog, inputs: PlanInputs, *, recompute: Recompute | None = None) -> Projection:
+    """The monthly spend of the plan. Errors (unknown model, no price) are returned, not raised.
+
+    `recompute` shares priced slices and finished projections with the other parts of one
+    recompute (see `Recompute`); without it the projection stands alone.
+    """
+    return (recompute or Recompute(catalog)).project(inputs)
+
+
+def _monthly_training_cost(inputs: PlanInputs, ctx) -> Decimal:
     lever = inputs.levers.distillation
     if not (lever.enabled and lever.student_model_id):
         return ZERO
-    student = pricer.model(lever.student_model_id)
+    student = ctx.model(lever.student_model_id)
     one_time = lever.one_time_cost(student.fine_tune_training_per_mtok)
     if one_time is None:
         raise PlanError(f"no price: {student.id} has no fine-tuning training price; "
@@ -296,11 +454,11 @@ def with_levers(inputs: PlanInputs, levers: Levers) -> PlanInputs:
     return replace(inputs, levers=levers)
 
 
-def max_requests_per_day(catalog: Catalog, inputs: PlanInputs) -> int | None:
+def max_requests_per_day(catalog: Catalog, inputs: PlanInputs, *, recompute: Recompute | None = None) -> int | None:
     """The largest total requests/day (month 1) that keeps every month at or under the cap.
 
     Monthly cost is affine in traffic (a per-request part plus fixed training amortization), so
-    the bound is solved in closed form, then confirmed exactly by projecting at R and R+1.
+    the bound is solved in closed form, then confirmed exactly at R and R+1 (see `_Fits`).
     Returns None without a budget or when nothing can be afforded.
     """
     budget = inputs.workload.budget_per_month
@@ -309,22 +467,12 @@ def max_requests_per_day(catalog: Catalog, inputs: PlanInputs) -> int | None:
     total_rpd = sum(prompt_requests_per_day(inputs.prompts, inputs.workload).values(), ZERO)
     if total_rpd <= 0:
         return None
-
-    def scaled(rpd: Decimal) -> PlanInputs:
-        factor = rpd / total_rpd
-        prompts = tuple(replace(p, requests_per_day=None if p.requests_per_day is None
-                                else p.requests_per_day * factor) for p in inputs.prompts)
-        workload = replace(inputs.workload, requests_per_day=inputs.workload.requests_per_day * factor)
-        return replace(inputs, prompts=prompts, workload=workload)
-
-    def fits(rpd: int) -> bool:
-        result = project(catalog, scaled(Decimal(rpd)))
-        return result.ok and all(m.cost <= budget for m in result.months)
-
-    base = project(catalog, inputs)
+    traffic = (recompute or Recompute(catalog)).traffic(inputs)
+    base = traffic.projection()
     if not base.ok:
         return None
-    fixed = _monthly_training_cost(inputs, _Pricer(catalog, inputs)) if inputs.levers.distillation.enabled else ZERO
+    fits = _Fits(traffic, base, inputs, total_rpd, budget)
+    fixed = traffic.training
     bounds = []
     for row in base.months:
         variable_per_rpd = (row.cost - fixed) / total_rpd
@@ -333,6 +481,7 @@ def max_requests_per_day(catalog: Catalog, inputs: PlanInputs) -> int | None:
     if not bounds:
         return None
     guess = int(max(min(bounds), ZERO).to_integral_value(rounding=ROUND_FLOOR))
+    guess = min(guess, _largest_valid_rpd(inputs.workload, total_rpd, guess))
     while guess > 0 and not fits(guess):
         guess -= 1
     while fits(guess + 1):
@@ -340,3 +489,69 @@ def max_requests_per_day(catalog: Catalog, inputs: PlanInputs) -> int | None:
     if guess == 0 and not fits(0):
         return None
     return guess
+
+
+def _largest_valid_rpd(workload: Workload, total_rpd: Decimal, above: int) -> int:
+    """The largest R ≤ `above` whose scaled workload passes validation (requests/day at most
+    MAX_REQUESTS_PER_DAY). Every larger R fails to fit, so the solve starts its walk here instead
+    of stepping down one request at a time from a cap worth more than the limit allows."""
+    def valid(rpd: int) -> bool:
+        return not workload_scaled(workload, Decimal(rpd) / total_rpd).validate()
+
+    if workload.requests_per_day <= 0 or valid(above):
+        return above
+    rpd = int(min(Decimal(above), MAX_REQUESTS_PER_DAY * total_rpd / workload.requests_per_day)
+              .to_integral_value(rounding=ROUND_FLOOR))
+    while rpd > 0 and not valid(rpd):
+        rpd -= 1
+    while rpd < above and valid(rpd + 1):
+        rpd += 1
+    return rpd
+
+
+def workload_scaled(workload: Workload, factor: Decimal) -> Workload:
+    return replace(workload, requests_per_day=workload.requests_per_day * factor)
+
+
+class _Fits:
+    """Whether the plan scaled to R requests/day stays within the cap every month, exactly as its
+    projection would say, mostly without projecting it.
+
+    Scaling traffic by f = R / today's requests/day changes no per-request cost, so in exact
+    arithmetic each month's spend is f × (today's spend − fixed) + fixed. The projection rounds
+    each of its operations to the context's precision, so its figure and that line differ by less
+    than a relative (terms + 32) × 10^(1 − precision), which `margin` bounds with room to spare.
+    Months farther than that from the cap are decided by the line; a month within it (a cap hit
+    to the last digits) gets its exact spend from the plan's priced slices.
+    """
+
+    def __init__(self, traffic: Traffic, base: Projection, inputs: PlanInputs, total_rpd: Decimal,
+                 budget: Decimal) -> None:
+        self.traffic, self.base, self.inputs = traffic, base, inputs
+        self.total_rpd, self.budget = total_rpd, budget
+        terms = len(traffic.slices) * max(len(m.segments) for m in traffic.calendar)
+        self.relative_error = Decimal(8 * (terms + 32)).scaleb(1 - getcontext().prec)
+
+    def __call__(self, rpd: int) -> bool:
+        inputs, traffic, budget = self.inputs, self.traffic, self.budget
+        factor = Decimal(rpd) / self.total_rpd
+        workload = workload_scaled(inputs.workload, factor)
+        if workload.validate():
+            return False
+        fixed = traffic.training
+        if factor == 0:  # no request is priced at all: every month is its fixed part
+            return fixed <= budget
+        unsure = []
+        for i, row in enumerate(self.base.months):
+            line = factor * (row.cost - fixed) + fixed
+            margin = self.relative_error * (abs(line) + abs(budget) + factor * abs(row.cost) + abs(fixed))
+            if line - margin > budget:
+                return False
+            if line + margin > budget:
+                unsure.append(i)
+        if not unsure:
+            return True
+        prompts = tuple(replace(p, requests_per_day=None if p.requests_per_day is None
+                                else p.requests_per_day * factor) for p in inputs.prompts)
+        scaled_rpd = prompt_requests_per_day(prompts, workload)
+        return all(traffic.month_cost(i, base_rpd=scaled_rpd) <= budget for i in unsure)

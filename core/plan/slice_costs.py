@@ -1,0 +1,379 @@
+"""The per-request cost of each traffic slice in a price period, priced once per recompute and shared by all its projections."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from itertools import repeat
+from operator import add, mul, truediv
+from typing import Mapping
+
+from core.prices import Catalog, Model, NoPrice, PricePeriod, Rates, ServiceTier, Usage, price_request
+from core.plan.levers import Slice
+from core.plan.workload import PromptSpec, TokenTable
+
+ZERO, ONE = Decimal(0), Decimal(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Perturbation:
+    """Multipliers used by sensitivity analysis; all 1 in a normal projection."""
+
+    input_tokens: Decimal = ONE
+    output_tokens: Decimal = ONE
+    input_price: Decimal = ONE
+    output_price: Decimal = ONE
+
+
+class PlanError(Exception):
+    """A plan that cannot be priced (unknown model, missing price): reported, never priced at $0."""
+
+
+def exact(value: object) -> str:
+    """A memo key that tells Decimal('0.4') from Decimal('0.40').
+
+    Equal Decimals of different exponents print differently once multiplied through a plan, so two
+    inputs share a memo entry only when every digit of them is the same.
+    """
+    return repr(value)
+
+
+def scaled_rate_model(model: Model, p: Perturbation) -> Model:
+    if p.input_price == ONE and p.output_price == ONE:
+        return model
+
+    def scale(rates: Rates) -> Rates:
+        def times(value: Decimal | None, factor: Decimal) -> Decimal | None:
+            return None if value is None else value * factor
+        return Rates(times(rates.input_per_mtok, p.input_price), times(rates.cached_input_per_mtok, p.input_price),
+                     times(rates.cache_write_5m_per_mtok, p.input_price),
+                     times(rates.cache_write_1h_per_mtok, p.input_price), times(rates.output_per_mtok, p.output_price))
+
+    periods = []
+    for period in model.periods:
+        tier = period.long_context
+        if tier is not None:
+            tier = replace(tier, rates=scale(tier.rates))
+        periods.append(replace(period, rates=scale(period.rates), long_context=tier))
+    return replace(model, periods=tuple(periods))
+
+
+def cacheable_tokens(model: Model, prompt_tokens: int, prefix_tokens: int) -> tuple[int, str | None]:
+    """Tokens a provider will actually serve from cache, and a note when the rule cuts them."""
+    cacheable = min(prefix_tokens, prompt_tokens)
+    minimum = model.min_cache_prefix or 0
+    if cacheable < minimum:
+        return 0, (f"{model.id}: shared prefix of {cacheable:,} tokens is below the minimum "
+                   f"cacheable prefix ({minimum:,}); no caching")
+    if model.provider == "openai" and cacheable >= 1024:
+        # OpenAI caches the first 1,024 tokens, then grows the hit in 128-token increments.
+        cacheable = 1024 + (cacheable - 1024) // 128 * 128
+    return cacheable, None
+
+
+def slice_key(s: Slice) -> tuple:
+    """What a slice's per-request cost depends on: everything but its weight and role."""
+    return (s.model_id, s.tier, exact(s.cache_hit_rate), exact(s.cache_prefix_share), s.cache_ttl,
+            s.output_cap, exact(s.output_scale))
+
+
+@dataclass(frozen=True, slots=True)
+class SliceCost:
+    total: Decimal  # per request
+    parts: Mapping[str, Decimal]  # token type -> per request, in the order the lines were priced
+    warnings: tuple[str, ...]  # raised while pricing it; each projection that uses the slice reports them
+
+
+_COUNTS = ("input", "cached_input", "cache_write_5m", "cache_write_1h", "output", "reasoning")  # price_request's line order
+MTOK = Decimal(1_000_000)
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """One request a slice sends, as its token count on each of `price_request`'s lines, and its shape.
+
+    Two requests of one shape (the same long-context verdict, the same token counts at zero) on
+    one model, period and service tier are billed by the same lines at the same rates.
+    """
+
+    counts: tuple[int, int, int, int, int, int]  # uncached input, cache read, 5-min write, 1-h write, output, reasoning
+    shape: tuple
+
+    @classmethod
+    def of(cls, counts: tuple[int, int, int, int, int, int], long_context: bool) -> "_Request":
+        a, b, c, d, e, f = counts
+        return cls(counts, (long_context, a == 0, b == 0, c == 0, d == 0, e == 0, f == 0))
+
+    def usage(self) -> Usage:
+        uncached, read, write_5m, write_1h, output, reasoning = self.counts
+        return Usage(uncached + read + write_5m + write_1h, output, read, write_5m, write_1h, reasoning)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """What one request of a slice sends: a plain request, or a cache hit and a cache miss."""
+
+    plain: _Request
+    hit: _Request | None  # None: the plain request is the only one
+    miss: _Request | None
+    warnings: tuple[str, ...]
+
+
+class SliceCosts:
+    """Every model, request and slice price one recompute has worked out, so each projection,
+    sensitivity bar and solve step prices only what is new to it.
+
+    One instance serves one recompute on one thread (`evaluate` makes its own); nothing is shared
+    between calls, so no lock is needed.
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._models: dict[tuple, Model | str] = {}  # (id, price factors) -> model, or why it cannot be priced
+        self._contexts: dict[tuple, PricingContext] = {}
+        self._token_ids: dict[tuple, int] = {}
+        self._sent: dict[tuple, _Sent] = {}
+        self._cards: dict[tuple, tuple[tuple[int, str, Decimal], ...] | str] = {}
+
+    def context(self, tokens: TokenTable, token_factors: Mapping[str, Decimal], perturbation: Perturbation,
+                prompts: tuple[PromptSpec, ...]) -> "PricingContext":
+        specs = {p.name: p for p in prompts}
+        token_key = (id(tokens), exact(sorted(token_factors.items())), exact(perturbation.input_tokens),
+                     exact(perturbation.output_tokens),
+                     tuple((name, p.output_tokens, p.reasoning_tokens) for name, p in specs.items()))
+        price_key = (exact(perturbation.input_price), exact(perturbation.output_price))
+        ctx = self._contexts.get((token_key, price_key))
+        if ctx is None:
+            # Memo keys carry a small number for the token key (it holds every prompt's outputs:
+            # too long to hash again at each lookup).
+            token_id = self._token_ids.setdefault(token_key, len(self._token_ids))
+            ctx = self._contexts[(token_key, price_key)] = PricingContext(
+                self, tokens, token_factors, perturbation, specs, token_id, price_key)
+        return ctx
+
+    def model(self, model_id: str, p: Perturbation, price_key: tuple) -> Model:
+        key = (model_id, price_key)
+        found = self._models.get(key)
+        if found is None:
+            model = self.catalog.get(model_id)
+            found = self._models[key] = (
+                f"unknown model {model_id!r}: not in the catalog (not priced at $0)" if model is None
+                else scaled_rate_model(model, p))
+        if isinstance(found, str):
+            raise PlanError(found)
+        return found
+
+    def card(self, model: Model, model_key: tuple, period: PricePeriod, tier: ServiceTier, example: _Request,
+             on: date) -> tuple[tuple[int, str, Decimal], ...] | str:
+        """The lines (count index, token type, $/1M) `price_request` bills a request of `example`'s
+        shape with, or why it cannot: learnt by pricing `example` itself, so the rules stay in one place."""
+        key = (model_key, period.effective, tier, example.shape)
+        found = self._cards.get(key)
+        if found is None:
+            usage = example.usage()
+            usage.validate()  # raises InvalidUsage, as price_request would
+            try:
+                priced = price_request(model, usage, tier=tier, on=on)
+            except NoPrice as exc:
+                found = str(exc)
+            else:
+                found = tuple((_COUNTS.index(line.token_type), line.token_type, line.rate_per_mtok)
+                              for line in priced.lines)
+            self._cards[key] = found
+        return found
+
+
+def _bill(card: tuple[tuple[int, str, Decimal], ...], requests: list[_Request]):
+    """Each request's total and lines on `card`, computed as `price_request` does (rate × tokens / 1M,
+    summed from 0 in line order): a line at a time over all of them, or request by request when
+    they are few (the same operations either way)."""
+    for r in requests:
+        if min(r.counts) < 0:
+            r.usage().validate()  # raises InvalidUsage, as price_request would
+    n = len(requests)
+    if n <= 4:
+        totals, rows = [], []
+        for r in requests:
+            counts = r.counts
+            row = [(token_type, rate * counts[i] / MTOK) for i, token_type, rate in card]
+            total = Decimal(0)
+            for _, cost in row:
+                total += cost
+            totals.append(total)
+            rows.append(row)
+        return totals, [(line[1], [row[k][1] for row in rows]) for k, line in enumerate(card)]
+    columns = list(zip(*(r.counts for r in requests)))
+    totals = [Decimal(0)] * n
+    lines = []
+    for i, token_type, rate in card:
+        costs = list(map(truediv, map(mul, repeat(rate, n), columns[i]), repeat(MTOK, n)))
+        totals = list(map(add, totals, costs))
+        lines.append((token_type, costs))
+    return totals, lines
+
+
+class PricingContext:
+    """Slice costs for one table of token counts, one calibration, one perturbation and one set of prompt outputs."""
+
+    def __init__(self, costs: SliceCosts, tokens: TokenTable, token_factors: Mapping[str, Decimal],
+                 perturbation: Perturbation, specs: dict[str, PromptSpec], token_key: int,
+                 price_key: tuple) -> None:
+        self._costs = costs
+        self.tokens = tokens  # held so the id() in the context key stays this table's
+        self.token_factors = token_factors
+        self.perturbation = perturbation
+        self.specs = specs
+        self._token_key = token_key
+        self._price_key = price_key
+        self._slices: dict[tuple, SliceCost | str] = {}
+        self._totals: dict[tuple, Decimal | str] = {}
+
+    def model(self, model_id: str) -> Model:
+        return self._costs.model(model_id, self.perturbation, self._price_key)
+
+    def costs(self, prompts: list[str], s: Slice, key: tuple, model: Model, period: PricePeriod,
+              on: date) -> list[SliceCost | str]:
+        """Slice `s` (whose `slice_key` is `key`) priced for each prompt on `on`, a day of `period`;
+        a string says why one cannot be priced."""
+        memo, effective = self._slices, period.effective
+        out = [memo.get((name, key, effective)) for name in prompts]
+        missing = [i for i, c in enumerate(out) if c is None]
+        if missing:
+            fresh = self._price([prompts[i] for i in missing], s, model, period, on, True)
+            for i, c in zip(missing, fresh):
+                out[i] = memo[(prompts[i], key, effective)] = c
+        return out
+
+    def totals(self, prompts: list[str], s: Slice, key: tuple, model: Model, period: PricePeriod,
+               on: date) -> list[Decimal | str]:
+        """`costs(...)`'s totals alone (what a month's spend needs), without the per-token-type parts."""
+        full, memo, effective = self._slices, self._totals, period.effective
+        out = []
+        for name in prompts:
+            found = full.get((name, key, effective))
+            out.append(memo.get((name, key, effective)) if found is None
+                       else found if isinstance(found, str) else found.total)
+        missing = [i for i, c in enumerate(out) if c is None]
+        if missing:
+            fresh = self._price([prompts[i] for i in missing], s, model, period, on, False)
+            for i, c in zip(missing, fresh):
+                out[i] = memo[(prompts[i], key, effective)] = c
+        return out
+
+    def _price(self, prompts: list[str], s: Slice, model: Model, period: PricePeriod, on: date,
+               parts_too: bool) -> list:
+        notes: tuple[str, ...] = ()
+        tier = s.tier
+        if tier is ServiceTier.BATCH and model.batch_multiplier is None:
+            notes = (f"{model.id}: no batch API; its batch share is priced at the standard rate",)
+            tier = ServiceTier.STANDARD
+        h = min(max(s.cache_hit_rate, ZERO), ONE)
+        sent = self._requests(prompts, s, model, period)
+        # Prompts whose requests have the same shapes are priced together, a line at a time.
+        groups: dict[tuple, list[int]] = {}
+        for i, x in enumerate(sent):
+            if x.hit is None:
+                groups.setdefault((x.plain.shape,), []).append(i)
+            elif h == ONE:  # a miss that never happens is never priced
+                groups.setdefault((x.hit.shape, None), []).append(i)
+            else:
+                groups.setdefault((x.hit.shape, x.miss.shape), []).append(i)
+        model_key = (model.id, self._price_key)
+        out: list = [""] * len(prompts)
+        for shapes, members in groups.items():
+            if len(shapes) == 1:
+                billed = [(ONE, [sent[i].plain for i in members])]
+            else:
+                billed = [(h, [sent[i].hit for i in members])]
+                if shapes[1] is not None:
+                    billed.append((ONE - h, [sent[i].miss for i in members]))
+            n = len(members)
+            total = [ZERO] * n
+            parts: dict[str, list[Decimal]] = {}
+            problem = None
+            for probability, requests in billed:
+                card = self._costs.card(model, model_key, period, tier, requests[0], on)
+                if isinstance(card, str):
+                    problem = card
+                    break
+                totals, lines = _bill(card, requests)
+                total = list(map(add, total, map(mul, repeat(probability, n), totals)))
+                if parts_too:
+                    for token_type, costs in lines:
+                        parts[token_type] = list(map(add, parts.get(token_type) or repeat(ZERO, n),
+                                                     map(mul, repeat(probability, n), costs)))
+            if problem is not None:
+                for i in members:
+                    out[i] = problem
+            elif parts_too:
+                for k, i in enumerate(members):
+                    out[i] = SliceCost(total[k], {t: column[k] for t, column in parts.items()},
+                                       notes + sent[i].warnings)
+            else:
+                for k, i in enumerate(members):
+                    out[i] = total[k]
+        return out
+
+    def _requests(self, prompts: list[str], s: Slice, model: Model, period: PricePeriod) -> list[_Sent]:
+        # Shared by the batch and standard slices, every hit rate and every price factor: none
+        # of them changes what a request sends.
+        memo = self._costs._sent
+        head = (self._token_key, model.id, period.effective, s.cache_hit_rate > 0, exact(s.cache_prefix_share),
+                s.cache_ttl, s.output_cap, exact(s.output_scale))
+        out = []
+        for name in prompts:
+            found = memo.get((head, name))
+            if found is None:
+                found = memo[(head, name)] = self._sent(name, s, model, period)
+            out.append(found)
+        return out
+
+    def _token_factor(self, model: Model) -> Decimal:
+        if model.exact_tokens:
+            return ONE
+        return self.token_factors.get(model.id, ONE)
+
+    def _sent(self, prompt: str, s: Slice, model: Model, period: PricePeriod) -> _Sent:
+        """A cache hit and a cache miss, or one plain request, with the notes pricing them raises."""
+        spec = self.specs[prompt]
+        tokens = self.tokens
+        p = self.perturbation
+        scale = p.input_tokens * self._token_factor(model)
+        prompt_tokens = int((Decimal(tokens.tokens(prompt, model.tokenizer)) * scale).to_integral_value())
+        output = Decimal(spec.output_tokens) * p.output_tokens
+        if s.output_cap is not None:
+            output = min(output, Decimal(s.output_cap))
+        output_tokens = int((output * s.output_scale).to_integral_value())
+        reasoning = int((Decimal(spec.reasoning_tokens) * p.output_tokens).to_integral_value())
+        tier = period.long_context
+        long_context = tier is not None and tier.applies(prompt_tokens)  # the whole prompt decides, cached or not
+        plain = _Request.of((prompt_tokens, 0, 0, 0, output_tokens, reasoning), long_context)
+        if s.cache_hit_rate <= 0:
+            return _Sent(plain, None, None, ())
+        rates = period.rates
+        if rates.cached_input_per_mtok is None:
+            return _Sent(plain, None, None, (f"{model.id}: no cached-input price, so caching does not apply to it",))
+        warnings = []
+        if s.cache_prefix_share is None:
+            prefix = int((Decimal(tokens.prefix_tokens.get(model.tokenizer, 0)) * scale).to_integral_value())
+        else:
+            prefix = int((Decimal(prompt_tokens) * s.cache_prefix_share).to_integral_value())
+        cached, note = cacheable_tokens(model, prompt_tokens, prefix)
+        if note:
+            warnings.append(note)
+        if cached == 0:
+            return _Sent(plain, None, None, tuple(warnings))
+        ttl = s.cache_ttl
+        if ttl == "1h" and rates.cache_write_1h_per_mtok is None:
+            warnings.append(f"{model.id}: no 1-hour cache-write price; priced with its 5-minute write price")
+            ttl = "5m"
+        rest = prompt_tokens - cached
+        if getattr(rates, f"cache_write_{ttl}_per_mtok") is None:
+            warnings.append(f"{model.id}: no cache-write price; misses priced as uncached input")
+            miss = plain
+        elif ttl == "5m":
+            miss = _Request.of((rest, 0, cached, 0, output_tokens, reasoning), long_context)
+        else:
+            miss = _Request.of((rest, 0, 0, cached, output_tokens, reasoning), long_context)
+        hit = _Request.of((rest, cached, 0, 0, output_tokens, reasoning), long_context)
+        return _Sent(plain, hit, miss, tuple(warnings))
