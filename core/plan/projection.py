@@ -223,7 +223,7 @@ class Traffic:
         # prompt's requests/day or the slice's weight is: growth and days are never zero.
         base_rpd = self.base_rpd
         self.template = template
-        self._prompts = [p.name for p in self.inputs.prompts if base_rpd[p.name] != 0]
+        self._prompts = tuple(p.name for p in self.inputs.prompts if base_rpd[p.name] != 0)
         self._columns_of = [(s, key) for s, key in zip(template, keys) if s.weight != 0]
         self.slices = [(name, s, key) for name in self._prompts for s, key in self._columns_of]
         self._names = [name for name, _, _ in self.slices]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, getcontext
 from itertools import repeat
 from operator import add, mul, truediv
 from typing import Mapping
@@ -129,7 +129,8 @@ class SliceCosts:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._models: dict[tuple, Model | str] = {}  # (id, price factors) -> model, or why it cannot be priced
+        self._models: dict[str, Model | str] = {}  # id -> the catalog's model, or why it cannot be priced
+        self._scaled_models: dict[tuple, Model] = {}
         self._contexts: dict[tuple, PricingContext] = {}
         self._token_ids: dict[tuple, int] = {}
         self._sent: dict[tuple, _Sent] = {}
@@ -141,7 +142,9 @@ class SliceCosts:
         token_key = (id(tokens), exact(sorted(token_factors.items())), exact(perturbation.input_tokens),
                      exact(perturbation.output_tokens),
                      tuple((name, p.output_tokens, p.reasoning_tokens) for name, p in specs.items()))
-        price_key = (exact(perturbation.input_price), exact(perturbation.output_price))
+        # Prices at exactly 1 price with the catalog's own models, as scaled_rate_model does.
+        price_key = (None if perturbation.input_price == ONE and perturbation.output_price == ONE
+                     else (exact(perturbation.input_price), exact(perturbation.output_price)))
         ctx = self._contexts.get((token_key, price_key))
         if ctx is None:
             # Memo keys carry a small number for the token key (it holds every prompt's outputs:
@@ -151,36 +154,76 @@ class SliceCosts:
                 self, tokens, token_factors, perturbation, specs, token_id, price_key)
         return ctx
 
-    def model(self, model_id: str, p: Perturbation, price_key: tuple) -> Model:
-        key = (model_id, price_key)
-        found = self._models.get(key)
+    def model(self, model_id: str) -> Model:
+        found = self._models.get(model_id)
         if found is None:
             model = self.catalog.get(model_id)
-            found = self._models[key] = (
-                f"unknown model {model_id!r}: not in the catalog (not priced at $0)" if model is None
-                else scaled_rate_model(model, p))
+            found = self._models[model_id] = (
+                f"unknown model {model_id!r}: not in the catalog (not priced at $0)" if model is None else model)
         if isinstance(found, str):
             raise PlanError(found)
         return found
 
-    def card(self, model: Model, model_key: tuple, period: PricePeriod, tier: ServiceTier, example: _Request,
-             on: date) -> tuple[tuple[int, str, Decimal], ...] | str:
+    def card(self, model: Model, period: PricePeriod, tier: ServiceTier, example: _Request, on: date,
+             p: Perturbation, price_key: tuple | None) -> tuple[tuple[int, str, Decimal], ...] | str:
         """The lines (count index, token type, $/1M) `price_request` bills a request of `example`'s
-        shape with, or why it cannot: learnt by pricing `example` itself, so the rules stay in one place."""
-        key = (model_key, period.effective, tier, example.shape)
+        shape with on `model` (its prices scaled by `p`), or why it cannot.
+
+        Learnt by pricing `example` itself, so the rules stay in one place. A scaled card is the
+        catalog card's rates times the factors when that is exactly what scaling the catalog
+        rates first gives (see `_scaled_card`), and is learnt by example otherwise.
+        """
+        key = (model.id, price_key, period.effective, tier, example.shape)
         found = self._cards.get(key)
         if found is None:
-            usage = example.usage()
-            usage.validate()  # raises InvalidUsage, as price_request would
-            try:
-                priced = price_request(model, usage, tier=tier, on=on)
-            except NoPrice as exc:
-                found = str(exc)
-            else:
-                found = tuple((_COUNTS.index(line.token_type), line.token_type, line.rate_per_mtok)
-                              for line in priced.lines)
+            if price_key is not None:
+                base = self.card(model, period, tier, example, on, p, None)
+                found = base if isinstance(base, str) else _scaled_card(base, example.shape, p)
+            if found is None:
+                if price_key is not None:
+                    model = self._scaled(model, p, price_key)
+                usage = example.usage()
+                usage.validate()  # raises InvalidUsage, as price_request would
+                try:
+                    priced = price_request(model, usage, tier=tier, on=on)
+                except NoPrice as exc:
+                    found = str(exc)
+                else:
+                    found = tuple((_COUNTS.index(line.token_type), line.token_type, line.rate_per_mtok)
+                                  for line in priced.lines)
             self._cards[key] = found
         return found
+
+    def _scaled(self, model: Model, p: Perturbation, price_key: tuple) -> Model:
+        found = self._scaled_models.get((model.id, price_key))
+        if found is None:
+            found = self._scaled_models[(model.id, price_key)] = scaled_rate_model(model, p)
+        return found
+
+
+_INPUT_SIDE = frozenset(("input", "cached_input", "cache_write_5m", "cache_write_1h"))  # scaled by the input price
+
+
+def _scaled_card(base: tuple[tuple[int, str, Decimal], ...], shape: tuple,
+                 p: Perturbation) -> tuple[tuple[int, str, Decimal], ...] | None:
+    """The card of the catalog rates scaled by `p`, from the catalog card, or None when it must be learnt.
+
+    Scaling the catalog rate r by f, then `price_request`'s multiplier m, gives (r × f) × m; the
+    catalog card holds r × m. When (r × m) × f comes out with at most 26 digits, neither product
+    rounded and neither could have (their digits are bounded by its own plus two), so both are the
+    same Decimal, digit for digit. Long-context cards are learnt: a tier may derive its cache rates
+    by a division.
+    """
+    if shape[0]:
+        return None
+    room = getcontext().prec - 2
+    out = []
+    for i, token_type, rate in base:
+        scaled = rate * (p.input_price if token_type in _INPUT_SIDE else p.output_price)
+        if rate == 0 or len(scaled.as_tuple().digits) > room:
+            return None
+        out.append((i, token_type, scaled))
+    return tuple(out)
 
 
 def _bill(card: tuple[tuple[int, str, Decimal], ...], requests: list[_Request]):
@@ -225,42 +268,36 @@ class PricingContext:
         self.specs = specs
         self._token_key = token_key
         self._price_key = price_key
-        self._slices: dict[tuple, SliceCost | str] = {}
-        self._totals: dict[tuple, Decimal | str] = {}
+        self._slices: dict[tuple, list[SliceCost | str]] = {}  # (prompts, slice key, period) -> each prompt's cost
+        self._totals: dict[tuple, list[Decimal | str]] = {}
 
     def model(self, model_id: str) -> Model:
-        return self._costs.model(model_id, self.perturbation, self._price_key)
+        """The catalog's model (a perturbed price scales its cards, not the model)."""
+        return self._costs.model(model_id)
 
-    def costs(self, prompts: list[str], s: Slice, key: tuple, model: Model, period: PricePeriod,
+    def costs(self, prompts: tuple[str, ...], s: Slice, key: tuple, model: Model, period: PricePeriod,
               on: date) -> list[SliceCost | str]:
         """Slice `s` (whose `slice_key` is `key`) priced for each prompt on `on`, a day of `period`;
         a string says why one cannot be priced."""
-        memo, effective = self._slices, period.effective
-        out = [memo.get((name, key, effective)) for name in prompts]
-        missing = [i for i, c in enumerate(out) if c is None]
-        if missing:
-            fresh = self._price([prompts[i] for i in missing], s, model, period, on, True)
-            for i, c in zip(missing, fresh):
-                out[i] = memo[(prompts[i], key, effective)] = c
-        return out
+        memo_key = (prompts, key, period.effective)
+        found = self._slices.get(memo_key)
+        if found is None:
+            found = self._slices[memo_key] = self._price(prompts, s, model, period, on, True)
+        return found
 
-    def totals(self, prompts: list[str], s: Slice, key: tuple, model: Model, period: PricePeriod,
+    def totals(self, prompts: tuple[str, ...], s: Slice, key: tuple, model: Model, period: PricePeriod,
                on: date) -> list[Decimal | str]:
         """`costs(...)`'s totals alone (what a month's spend needs), without the per-token-type parts."""
-        full, memo, effective = self._slices, self._totals, period.effective
-        out = []
-        for name in prompts:
-            found = full.get((name, key, effective))
-            out.append(memo.get((name, key, effective)) if found is None
-                       else found if isinstance(found, str) else found.total)
-        missing = [i for i, c in enumerate(out) if c is None]
-        if missing:
-            fresh = self._price([prompts[i] for i in missing], s, model, period, on, False)
-            for i, c in zip(missing, fresh):
-                out[i] = memo[(prompts[i], key, effective)] = c
-        return out
+        memo_key = (prompts, key, period.effective)
+        found = self._totals.get(memo_key)
+        if found is None:
+            full = self._slices.get(memo_key)
+            found = self._totals[memo_key] = (
+                self._price(prompts, s, model, period, on, False) if full is None
+                else [c if isinstance(c, str) else c.total for c in full])
+        return found
 
-    def _price(self, prompts: list[str], s: Slice, model: Model, period: PricePeriod, on: date,
+    def _price(self, prompts: tuple[str, ...], s: Slice, model: Model, period: PricePeriod, on: date,
                parts_too: bool) -> list:
         notes: tuple[str, ...] = ()
         tier = s.tier
@@ -278,7 +315,6 @@ class PricingContext:
                 groups.setdefault((x.hit.shape, None), []).append(i)
             else:
                 groups.setdefault((x.hit.shape, x.miss.shape), []).append(i)
-        model_key = (model.id, self._price_key)
         out: list = [""] * len(prompts)
         for shapes, members in groups.items():
             if len(shapes) == 1:
@@ -292,7 +328,7 @@ class PricingContext:
             parts: dict[str, list[Decimal]] = {}
             problem = None
             for probability, requests in billed:
-                card = self._costs.card(model, model_key, period, tier, requests[0], on)
+                card = self._costs.card(model, period, tier, requests[0], on, self.perturbation, self._price_key)
                 if isinstance(card, str):
                     problem = card
                     break
@@ -314,7 +350,7 @@ class PricingContext:
                     out[i] = total[k]
         return out
 
-    def _requests(self, prompts: list[str], s: Slice, model: Model, period: PricePeriod) -> list[_Sent]:
+    def _requests(self, prompts: tuple[str, ...], s: Slice, model: Model, period: PricePeriod) -> list[_Sent]:
         # Shared by the batch and standard slices, every hit rate and every price factor: none
         # of them changes what a request sends.
         memo = self._costs._sent
