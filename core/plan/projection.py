@@ -196,6 +196,7 @@ class Traffic:
         self.inputs = inputs
         self.errors: tuple[str, ...] = ()
         self._projection: Projection | None = None
+        self._signature_days: dict[tuple, date] | None = None
         workload = inputs.workload
         problems = workload.validate()
         if problems:
@@ -233,6 +234,8 @@ class Traffic:
         # plans that differ in models, prices or token counts share them.
         self._x_key = (id(self.inputs.prompts), exact(workload.requests_per_day), exact(workload.growth_pct_per_month))
         self._n_key = (self._x_key, tuple(exact(s.weight) for s, _ in self._columns_of))
+        self._count_table: dict | None = None
+        self._prompt_table: dict | None = None
         groups: dict[str, list[int]] = {}
         for i, (_, s, _) in enumerate(self.slices):
             groups.setdefault(s.model_id, []).append(i)
@@ -259,7 +262,7 @@ class Traffic:
     def relevered(self, rc: Recompute, inputs: PlanInputs) -> "Traffic | None":
         """This plan with other lever shares, when they split traffic into the same slices on the
         same models (only weights and hit rates differ); None when the split itself changes."""
-        template, keys = rc.template(inputs.primary_model, inputs.levers)
+        template = traffic_template(inputs.primary_model, inputs.levers)  # used once: not worth a memo key
         if len(template) != len(self.template) or any(
                 (a.model_id, a.role, a.tier, a.weight != 0) != (b.model_id, b.role, b.tier, b.weight != 0)
                 for a, b in zip(template, self.template)):
@@ -267,19 +270,22 @@ class Traffic:
         other = copy(self)
         other.inputs = inputs
         other.training = _monthly_training_cost(inputs, self.ctx)
-        other._set_slices(template, keys)
+        other._set_slices(template, tuple(slice_key(s) for s in template))
         return other
 
     # --- pricing ------------------------------------------------------------------------------
 
     def _signatures(self) -> dict[tuple, date]:
         """Each price signature the horizon uses, in the order a month-by-month walk meets it, with its first day."""
-        found: dict[tuple, date] = {}
-        for month, growth in zip(self.calendar, self.growth):
-            if growth == 0:
-                continue  # no request in this month is priced
-            for start, _, signature in month.segments:
-                found.setdefault(signature, start)
+        found = self._signature_days
+        if found is None:
+            found = {}
+            for month, growth in zip(self.calendar, self.growth):
+                if growth == 0:
+                    continue  # no request in this month is priced
+                for start, _, signature in month.segments:
+                    found.setdefault(signature, start)
+            self._signature_days = found
         return found
 
     def _price(self, signature: tuple, on: date, parts_too: bool) -> list | str:
@@ -341,16 +347,18 @@ class Traffic:
 
     def _own_counts(self, index: int, days: int) -> list[Decimal]:
         """`_counts` for this plan's own traffic and growth, shared within the recompute."""
-        memo = self.rc._counts
-        key = (self._n_key, index, days)
-        found = memo.get(key)
+        if self._count_table is None:
+            self._count_table = self.rc._counts.setdefault(self._n_key, {})
+            self._prompt_table = self.rc._counts.setdefault(self._x_key, {})
+        found = self._count_table.get((index, days))
         if found is None:
-            x_key = (self._x_key, index, days)
-            per_prompt = memo.get(x_key)
+            per_prompt = self._prompt_table.get((index, days))
             if per_prompt is None:
                 growth = self.growth[index]
-                per_prompt = memo[x_key] = {name: rpd * growth * days for name, rpd in self.base_rpd.items()}
-            found = memo[key] = list(map(mul, map(per_prompt.__getitem__, self._names), self._weights))
+                per_prompt = self._prompt_table[(index, days)] = {
+                    name: rpd * growth * days for name, rpd in self.base_rpd.items()}
+            found = self._count_table[(index, days)] = list(
+                map(mul, map(per_prompt.__getitem__, self._names), self._weights))
         return found
 
     def projection(self) -> Projection:

@@ -134,6 +134,7 @@ class SliceCosts:
         self._contexts: dict[tuple, PricingContext] = {}
         self._token_ids: dict[tuple, int] = {}
         self._sent: dict[tuple, _Sent] = {}
+        self._groups: dict[tuple, tuple[list[_Sent], list[tuple]]] = {}
         self._cards: dict[tuple, tuple[tuple[int, str, Decimal], ...] | str] = {}
 
     def context(self, tokens: TokenTable, token_factors: Mapping[str, Decimal], perturbation: Perturbation,
@@ -226,10 +227,10 @@ def _scaled_card(base: tuple[tuple[int, str, Decimal], ...], shape: tuple,
     return tuple(out)
 
 
-def _bill(card: tuple[tuple[int, str, Decimal], ...], requests: list[_Request]):
-    """Each request's total and lines on `card`, computed as `price_request` does (rate × tokens / 1M,
-    summed from 0 in line order): a line at a time over all of them, or request by request when
-    they are few (the same operations either way)."""
+def _bill(card: tuple[tuple[int, str, Decimal], ...], requests: list[_Request], lines_too: bool):
+    """Each request's total on `card` (and, with `lines_too`, each line's cost for all of them),
+    computed as `price_request` does: rate × tokens / 1M, summed from 0 in line order. A line at
+    a time over all the requests, or request by request when they are few: the same operations."""
     for r in requests:
         if min(r.counts) < 0:
             r.usage().validate()  # raises InvalidUsage, as price_request would
@@ -238,13 +239,13 @@ def _bill(card: tuple[tuple[int, str, Decimal], ...], requests: list[_Request]):
         totals, rows = [], []
         for r in requests:
             counts = r.counts
-            row = [(token_type, rate * counts[i] / MTOK) for i, token_type, rate in card]
+            costs = [rate * counts[i] / MTOK for i, _, rate in card]
             total = Decimal(0)
-            for _, cost in row:
+            for cost in costs:
                 total += cost
             totals.append(total)
-            rows.append(row)
-        return totals, [(line[1], [row[k][1] for row in rows]) for k, line in enumerate(card)]
+            rows.append(costs)
+        return totals, [(line[1], [row[k] for row in rows]) for k, line in enumerate(card)] if lines_too else ()
     columns = list(zip(*(r.counts for r in requests)))
     totals = [Decimal(0)] * n
     lines = []
@@ -305,24 +306,15 @@ class PricingContext:
             notes = (f"{model.id}: no batch API; its batch share is priced at the standard rate",)
             tier = ServiceTier.STANDARD
         h = min(max(s.cache_hit_rate, ZERO), ONE)
-        sent = self._requests(prompts, s, model, period)
-        # Prompts whose requests have the same shapes are priced together, a line at a time.
-        groups: dict[tuple, list[int]] = {}
-        for i, x in enumerate(sent):
-            if x.hit is None:
-                groups.setdefault((x.plain.shape,), []).append(i)
-            elif h == ONE:  # a miss that never happens is never priced
-                groups.setdefault((x.hit.shape, None), []).append(i)
-            else:
-                groups.setdefault((x.hit.shape, x.miss.shape), []).append(i)
+        sent, groups = self._requests(prompts, s, model, period, h == ONE)
         out: list = [""] * len(prompts)
-        for shapes, members in groups.items():
-            if len(shapes) == 1:
-                billed = [(ONE, [sent[i].plain for i in members])]
+        for members, plain, hits, misses in groups:
+            if plain is not None:
+                billed = [(ONE, plain)]
             else:
-                billed = [(h, [sent[i].hit for i in members])]
-                if shapes[1] is not None:
-                    billed.append((ONE - h, [sent[i].miss for i in members]))
+                billed = [(h, hits)]
+                if misses is not None:
+                    billed.append((ONE - h, misses))
             n = len(members)
             total = [ZERO] * n
             parts: dict[str, list[Decimal]] = {}
@@ -332,7 +324,7 @@ class PricingContext:
                 if isinstance(card, str):
                     problem = card
                     break
-                totals, lines = _bill(card, requests)
+                totals, lines = _bill(card, requests, parts_too)
                 total = list(map(add, total, map(mul, repeat(probability, n), totals)))
                 if parts_too:
                     for token_type, costs in lines:
@@ -350,19 +342,44 @@ class PricingContext:
                     out[i] = total[k]
         return out
 
-    def _requests(self, prompts: tuple[str, ...], s: Slice, model: Model, period: PricePeriod) -> list[_Sent]:
-        # Shared by the batch and standard slices, every hit rate and every price factor: none
-        # of them changes what a request sends.
-        memo = self._costs._sent
+    def _requests(self, prompts: tuple[str, ...], s: Slice, model: Model, period: PricePeriod,
+                  certain_hit: bool) -> tuple[list[_Sent], list[tuple]]:
+        """What each prompt's request sends, and the prompts grouped by the shapes of their requests
+        (members, plain requests or None, hits, misses or None); a miss that never happens is not
+        priced, so with `certain_hit` a group has no misses.
+
+        Shared by the batch and standard slices, every hit rate and every price factor: none of
+        them changes what a request sends.
+        """
         head = (self._token_key, model.id, period.effective, s.cache_hit_rate > 0, exact(s.cache_prefix_share),
                 s.cache_ttl, s.output_cap, exact(s.output_scale))
-        out = []
+        found = self._costs._groups.get((head, prompts, certain_hit))
+        if found is not None:
+            return found
+        memo = self._costs._sent
+        sent = []
         for name in prompts:
-            found = memo.get((head, name))
-            if found is None:
-                found = memo[(head, name)] = self._sent(name, s, model, period)
-            out.append(found)
-        return out
+            x = memo.get((head, name))
+            if x is None:
+                x = memo[(head, name)] = self._sent(name, s, model, period)
+            sent.append(x)
+        by_shape: dict[tuple, list[int]] = {}
+        for i, x in enumerate(sent):
+            if x.hit is None:
+                by_shape.setdefault((x.plain.shape,), []).append(i)
+            elif certain_hit:
+                by_shape.setdefault((x.hit.shape, None), []).append(i)
+            else:
+                by_shape.setdefault((x.hit.shape, x.miss.shape), []).append(i)
+        groups = []
+        for shapes, members in by_shape.items():
+            if len(shapes) == 1:
+                groups.append((members, [sent[i].plain for i in members], None, None))
+            else:
+                groups.append((members, None, [sent[i].hit for i in members],
+                               None if shapes[1] is None else [sent[i].miss for i in members]))
+        found = self._costs._groups[(head, prompts, certain_hit)] = (sent, groups)
+        return found
 
     def _token_factor(self, model: Model) -> Decimal:
         if model.exact_tokens:
