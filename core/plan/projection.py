@@ -429,7 +429,9 @@ class Traffic:
         return cost
 
     def total(self) -> Decimal:
-        """`projection().total` without building the rows (the plan must price)."""
+        """`projection().total`, without building the rows when they are not built yet (the plan must price)."""
+        if self._projection is not None:
+            return self._projection.total
         return sum((self.month_cost(i) for i in range(len(self.calendar))), ZERO)
 
 

@@ -357,12 +357,12 @@ class PricingContext:
         if found is not None:
             return found
         memo = self._costs._sent
-        sent = []
-        for name in prompts:
-            x = memo.get((head, name))
-            if x is None:
-                x = memo[(head, name)] = self._sent(name, s, model, period)
-            sent.append(x)
+        sent = [memo.get((head, name)) for name in prompts]
+        missing = [name for name, x in zip(prompts, sent) if x is None]
+        if missing:
+            for name, x in zip(missing, self._sent(missing, s, model, period)):
+                memo[(head, name)] = x
+            sent = [memo[(head, name)] for name in prompts]
         by_shape: dict[tuple, list[int]] = {}
         for i, x in enumerate(sent):
             if x.hit is None:
@@ -386,47 +386,58 @@ class PricingContext:
             return ONE
         return self.token_factors.get(model.id, ONE)
 
-    def _sent(self, prompt: str, s: Slice, model: Model, period: PricePeriod) -> _Sent:
-        """A cache hit and a cache miss, or one plain request, with the notes pricing them raises."""
-        spec = self.specs[prompt]
-        tokens = self.tokens
-        p = self.perturbation
+    def _sent(self, prompts: list[str], s: Slice, model: Model, period: PricePeriod) -> list[_Sent]:
+        """For each prompt: a cache hit and a cache miss, or one plain request, with the notes pricing them raises."""
+        tokens, p, tokenizer = self.tokens, self.perturbation, model.tokenizer
         scale = p.input_tokens * self._token_factor(model)
-        prompt_tokens = int((Decimal(tokens.tokens(prompt, model.tokenizer)) * scale).to_integral_value())
-        output = Decimal(spec.output_tokens) * p.output_tokens
-        if s.output_cap is not None:
-            output = min(output, Decimal(s.output_cap))
-        output_tokens = int((output * s.output_scale).to_integral_value())
-        reasoning = int((Decimal(spec.reasoning_tokens) * p.output_tokens).to_integral_value())
         tier = period.long_context
-        long_context = tier is not None and tier.applies(prompt_tokens)  # the whole prompt decides, cached or not
-        plain = _Request.of((prompt_tokens, 0, 0, 0, output_tokens, reasoning), long_context)
-        if s.cache_hit_rate <= 0:
-            return _Sent(plain, None, None, ())
         rates = period.rates
-        if rates.cached_input_per_mtok is None:
-            return _Sent(plain, None, None, (f"{model.id}: no cached-input price, so caching does not apply to it",))
-        warnings = []
-        if s.cache_prefix_share is None:
-            prefix = int((Decimal(tokens.prefix_tokens.get(model.tokenizer, 0)) * scale).to_integral_value())
+        caching = s.cache_hit_rate > 0
+        if caching and rates.cached_input_per_mtok is None:
+            caching, notes = False, (f"{model.id}: no cached-input price, so caching does not apply to it",)
         else:
-            prefix = int((Decimal(prompt_tokens) * s.cache_prefix_share).to_integral_value())
-        cached, note = cacheable_tokens(model, prompt_tokens, prefix)
-        if note:
-            warnings.append(note)
-        if cached == 0:
-            return _Sent(plain, None, None, tuple(warnings))
-        ttl = s.cache_ttl
-        if ttl == "1h" and rates.cache_write_1h_per_mtok is None:
-            warnings.append(f"{model.id}: no 1-hour cache-write price; priced with its 5-minute write price")
-            ttl = "5m"
-        rest = prompt_tokens - cached
-        if getattr(rates, f"cache_write_{ttl}_per_mtok") is None:
-            warnings.append(f"{model.id}: no cache-write price; misses priced as uncached input")
-            miss = plain
-        elif ttl == "5m":
-            miss = _Request.of((rest, 0, cached, 0, output_tokens, reasoning), long_context)
-        else:
-            miss = _Request.of((rest, 0, 0, cached, output_tokens, reasoning), long_context)
-        hit = _Request.of((rest, cached, 0, 0, output_tokens, reasoning), long_context)
-        return _Sent(plain, hit, miss, tuple(warnings))
+            notes = ()
+        if caching:
+            shared_prefix = None
+            if s.cache_prefix_share is None:
+                shared_prefix = int((Decimal(tokens.prefix_tokens.get(tokenizer, 0)) * scale).to_integral_value())
+            ttl = s.cache_ttl
+            ttl_note = None
+            if ttl == "1h" and rates.cache_write_1h_per_mtok is None:
+                ttl_note = f"{model.id}: no 1-hour cache-write price; priced with its 5-minute write price"
+                ttl = "5m"
+            no_write = getattr(rates, f"cache_write_{ttl}_per_mtok") is None
+        out = []
+        for prompt in prompts:
+            spec = self.specs[prompt]
+            prompt_tokens = int((Decimal(tokens.tokens(prompt, tokenizer)) * scale).to_integral_value())
+            output = Decimal(spec.output_tokens) * p.output_tokens
+            if s.output_cap is not None:
+                output = min(output, Decimal(s.output_cap))
+            output_tokens = int((output * s.output_scale).to_integral_value())
+            reasoning = int((Decimal(spec.reasoning_tokens) * p.output_tokens).to_integral_value())
+            long_context = tier is not None and tier.applies(prompt_tokens)  # the whole prompt decides, cached or not
+            plain = _Request.of((prompt_tokens, 0, 0, 0, output_tokens, reasoning), long_context)
+            if not caching:
+                out.append(_Sent(plain, None, None, notes))
+                continue
+            prefix = (shared_prefix if shared_prefix is not None
+                      else int((Decimal(prompt_tokens) * s.cache_prefix_share).to_integral_value()))
+            cached, note = cacheable_tokens(model, prompt_tokens, prefix)
+            warnings = (note,) if note else ()
+            if cached == 0:
+                out.append(_Sent(plain, None, None, warnings))
+                continue
+            if ttl_note:
+                warnings += (ttl_note,)
+            rest = prompt_tokens - cached
+            if no_write:
+                warnings += (f"{model.id}: no cache-write price; misses priced as uncached input",)
+                miss = plain
+            elif ttl == "5m":
+                miss = _Request.of((rest, 0, cached, 0, output_tokens, reasoning), long_context)
+            else:
+                miss = _Request.of((rest, 0, 0, cached, output_tokens, reasoning), long_context)
+            hit = _Request.of((rest, cached, 0, 0, output_tokens, reasoning), long_context)
+            out.append(_Sent(plain, hit, miss, warnings))
+        return out
