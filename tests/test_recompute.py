@@ -492,6 +492,18 @@ def test_inverse_solve_matches_the_reference_when_the_cap_is_hit_to_the_last_dig
     assert max_requests_per_day(MINI, capped) == ref_max_requests_per_day(MINI, capped)
 
 
+@settings(max_examples=examples(200), deadline=None)
+@given(st.fixed_dictionaries({}, optional={
+    "prompt": st.text(max_size=3), "model_id": st.sampled_from(["a", "b"]), "weight": fractions,
+    "tier": st.sampled_from(list(ServiceTier)), "cache_hit_rate": fractions,
+    "cache_prefix_share": st.one_of(st.none(), fractions), "cache_ttl": st.sampled_from(["5m", "1h"]),
+    "output_cap": st.one_of(st.none(), st.integers(0, 10)), "output_scale": fractions,
+    "role": st.sampled_from(["primary", "routed"])}))
+def test_a_slice_changed_by_but_is_the_dataclass_replace(changes):
+    s = Slice("p", "m", D("0.4"), ServiceTier.BATCH, D("0.85"), None, "1h", 5, D("0.85"), "escalated")
+    assert repr(s.but(**changes)) == repr(replace(s, **changes))
+
+
 # --- worked examples -----------------------------------------------------------------------------
 
 

@@ -27,6 +27,16 @@ class Slice:
     output_scale: Decimal = ONE
     role: str = "primary"  # primary | routed | escalated | student
 
+    def but(self, **changes) -> "Slice":
+        """This slice with some fields changed: `dataclasses.replace` without its generic field walk
+        (a recompute rebuilds a template for each varied lever share)."""
+        return Slice(changes.get("prompt", self.prompt), changes.get("model_id", self.model_id),
+                     changes.get("weight", self.weight), changes.get("tier", self.tier),
+                     changes.get("cache_hit_rate", self.cache_hit_rate),
+                     changes.get("cache_prefix_share", self.cache_prefix_share),
+                     changes.get("cache_ttl", self.cache_ttl), changes.get("output_cap", self.output_cap),
+                     changes.get("output_scale", self.output_scale), changes.get("role", self.role))
+
 
 @dataclass(frozen=True, slots=True)
 class CachingLever:
@@ -42,8 +52,8 @@ class CachingLever:
               "reference/prices-2026.md, inference-physics.md §5")
 
     def apply(self, slices: tuple[Slice, ...]) -> tuple[Slice, ...]:
-        return tuple(replace(s, cache_hit_rate=self.hit_rate, cache_prefix_share=self.prefix_share,
-                             cache_ttl=self.ttl) for s in slices)
+        return tuple(s.but(cache_hit_rate=self.hit_rate, cache_prefix_share=self.prefix_share, cache_ttl=self.ttl)
+                     for s in slices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +68,9 @@ class BatchLever:
         out = []
         for s in slices:
             if self.share > 0:
-                out.append(replace(s, weight=s.weight * self.share, tier=ServiceTier.BATCH))
+                out.append(s.but(weight=s.weight * self.share, tier=ServiceTier.BATCH))
             if self.share < 1:
-                out.append(replace(s, weight=s.weight * (ONE - self.share)))
+                out.append(s.but(weight=s.weight * (ONE - self.share)))
         return tuple(out)
 
 
@@ -83,11 +93,11 @@ class RoutingLever:
             if s.role != "primary" or not self.model_id:
                 out.append(s)
                 continue
-            out.append(replace(s, model_id=self.model_id, weight=s.weight * self.share, role="routed"))
+            out.append(s.but(model_id=self.model_id, weight=s.weight * self.share, role="routed"))
             if self.cascade and self.escalation_rate > 0:
-                out.append(replace(s, weight=s.weight * self.share * self.escalation_rate, role="escalated"))
+                out.append(s.but(weight=s.weight * self.share * self.escalation_rate, role="escalated"))
             if self.share < 1:
-                out.append(replace(s, weight=s.weight * (ONE - self.share)))
+                out.append(s.but(weight=s.weight * (ONE - self.share)))
         return tuple(out)
 
 
@@ -109,9 +119,9 @@ class DistillationLever:
             if s.role != "primary" or not self.student_model_id:
                 out.append(s)
                 continue
-            out.append(replace(s, model_id=self.student_model_id, weight=s.weight * self.share, role="student"))
+            out.append(s.but(model_id=self.student_model_id, weight=s.weight * self.share, role="student"))
             if self.share < 1:
-                out.append(replace(s, weight=s.weight * (ONE - self.share)))
+                out.append(s.but(weight=s.weight * (ONE - self.share)))
         return tuple(out)
 
     def one_time_cost(self, fine_tune_per_mtok: Decimal | None) -> Decimal | None:
@@ -136,8 +146,7 @@ class OutputTrimLever:
 
     def apply(self, slices: tuple[Slice, ...]) -> tuple[Slice, ...]:
         scale = ONE - self.reduce_pct / 100
-        return tuple(replace(s, output_cap=self.cap_tokens, output_scale=s.output_scale * scale)
-                     for s in slices)
+        return tuple(s.but(output_cap=self.cap_tokens, output_scale=s.output_scale * scale) for s in slices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,5 +212,5 @@ def traffic_template(primary_model: str, levers: Levers) -> tuple[Slice, ...]:
 def traffic_plan(prompt_names: tuple[str, ...], primary_model: str, levers: Levers) -> tuple[Slice, ...]:
     """The baseline (every prompt on the primary model) transformed by each enabled API lever."""
     template = traffic_template(primary_model, levers)
-    return tuple(replace(s, prompt=name) for name in prompt_names for s in template)
+    return tuple(s.but(prompt=name) for name in prompt_names for s in template)
 

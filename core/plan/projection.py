@@ -157,6 +157,9 @@ class Recompute:
             months = []
             for first in month_starts(workload):
                 days = days_in_month(first)
+                if not change_dates:  # one period per model: one segment per month, all alike
+                    months.append(_Month(first, days, ((first, days, (None,) * len(models)),)))
+                    continue
                 months.append(_Month(first, days, tuple(
                     (start, n, tuple(m.period_on(start).effective for m in models.values()))
                     for start, n in _segments(first, days, change_dates))))
