@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from core.prices import Catalog
 from core.plan.levers import API_LEVERS, LEVER_TITLES
-from core.plan.projection import PlanInputs, Recompute
+from core.plan.projection import PlanInputs, Recompute, Traffic
 from core.plan.workload import prompt_requests_per_day
 
 ZERO, ONE = Decimal(0), Decimal(1)
@@ -106,21 +106,12 @@ SENSITIVITY_INPUTS = ("requests/day", "growth %/month", "prompt tokens", "output
                       "output price", "cache hit rate", "batch share", "routed share", "distilled share")
 
 
-_TRAFFIC, _GROWTH, _PRICING, _LEVERS = "traffic", "growth", "pricing", "levers"
-_WHAT_CHANGES = {"requests/day": _TRAFFIC, "growth %/month": _GROWTH, "prompt tokens": _PRICING,
-                 "output tokens": _PRICING, "input price": _PRICING, "output price": _PRICING}
-
-
 def sensitivity(catalog: Catalog, inputs: PlanInputs, month_index: int | None = None,
                 delta: Decimal = Decimal("0.2"), *, recompute: Recompute | None = None) -> tuple[SensitivityBar, ...]:
     """Month-N spend at ±delta on each input, sorted by impact (largest first).
 
     Prices are varied for every model in the plan together. Shares are capped at 100%.
-
-    Each bar is what projecting the varied plan would give for month N, computed from the plan's
-    own priced traffic where the input allows: traffic and growth change no per-request cost (one
-    month of arithmetic), token counts and prices reprice the same slices, and shares that keep
-    the same split reweight them. Whatever else changes is projected afresh.
+    Each bar is what projecting the varied plan would give for month N (see `_varied_month_cost`).
     """
     rc = recompute or Recompute(catalog)
     base = rc.project(inputs)
@@ -129,41 +120,43 @@ def sensitivity(catalog: Catalog, inputs: PlanInputs, month_index: int | None = 
     n = len(base.months) - 1 if month_index is None else month_index
     base_cost = base.months[n].cost
     plan = rc.traffic(inputs)
-
-    def month_cost(name: str, factor: Decimal, varied: PlanInputs) -> Decimal | None:
-        traffic = _varied_traffic(rc, plan, _WHAT_CHANGES.get(name, _LEVERS), factor, varied)
-        if traffic is None:  # no shortcut applies: the varied plan on its own
-            traffic = rc.traffic(varied)
-        elif isinstance(traffic, str):
-            return None
-        if traffic.problem() is not None:
-            return None
-        if name == "requests/day" and traffic is plan:
-            return plan.month_cost(n, base_rpd=prompt_requests_per_day(varied.prompts, varied.workload))
-        if name == "growth %/month" and traffic is plan:
-            return plan.month_cost(n, growth=rc.growth(varied.workload))
-        return traffic.month_cost(n)
-
     bars = []
     for name in SENSITIVITY_INPUTS:
         low_f, high_f = ONE - delta, ONE + delta
         low_in, high_in = _vary(inputs, name, low_f), _vary(inputs, name, high_f)
         if low_in is None or high_in is None:
             continue
-        low, high = month_cost(name, low_f, low_in), month_cost(name, high_f, high_in)
+        low = _varied_month_cost(rc, plan, name, low_f, low_in, n)
+        high = _varied_month_cost(rc, plan, name, high_f, high_in, n)
         if low is None or high is None:
             continue
         bars.append(SensitivityBar(name, low, high, base_cost))
     return tuple(sorted(bars, key=lambda b: b.impact, reverse=True))
 
 
-def _varied_traffic(rc: Recompute, plan, changes: str, factor: Decimal, varied: PlanInputs):
-    """The plan's traffic standing in for the varied plan's, "invalid" when the varied workload
-    is out of bounds, or None when only projecting the varied plan will do."""
-    if changes in (_TRAFFIC, _GROWTH):
-        if changes == _TRAFFIC and factor <= 0:
-            return None  # traffic that vanishes leaves slices unpriced: not the plan's traffic any more
-        return "invalid" if varied.workload.validate() else plan
-    if changes == _PRICING:
-        return plan.repriced(rc, varied)
-    return plan.relevered(rc, varied)
+_PRICING_INPUTS = ("prompt tokens", "output tokens", "input price", "output price")
+
+
+def _varied_month_cost(rc: Recompute, plan: Traffic, name: str, factor: Decimal, varied: PlanInputs,
+                       n: int) -> Decimal | None:
+    """Month n's spend of the plan with input `name` scaled by `factor` (`varied`), the Decimal a
+    projection of `varied` would give, or None when that projection has errors.
+
+    Starts from the plan's own priced traffic where the input allows: traffic (by a positive
+    factor) and growth change no per-request cost, so month n is recounted on the plan's slices;
+    token counts and prices reprice the same slices; shares that split traffic into the same
+    slices reweight them. Anything else is projected afresh.
+    """
+    if (name == "requests/day" and factor > 0) or name == "growth %/month":
+        if varied.workload.validate():
+            return None
+        if name == "growth %/month":
+            return plan.month_cost(n, growth=rc.growth(varied.workload))
+        return plan.month_cost(n, base_rpd=prompt_requests_per_day(varied.prompts, varied.workload))
+    traffic = None
+    if name in _PRICING_INPUTS:
+        traffic = plan.repriced(rc, varied)
+    elif name not in ("requests/day", "growth %/month"):
+        traffic = plan.relevered(rc, varied)
+    traffic = traffic or rc.traffic(varied)
+    return None if traffic.problem() is not None else traffic.month_cost(n)

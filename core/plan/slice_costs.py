@@ -1,14 +1,15 @@
 """The per-request cost of each traffic slice in a price period, priced once per recompute and shared by all its projections."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, getcontext
+from decimal import Decimal
 from itertools import repeat
-from operator import add, mul, truediv
+from operator import add, mul
 from typing import Mapping
 
-from core.prices import Catalog, Model, NoPrice, PricePeriod, Rates, ServiceTier, Usage, price_request
+from core.prices import Catalog, Model, PricePeriod, ServiceTier
+from core.plan.billing import RateCards, Request, bill
 from core.plan.levers import Slice
 from core.plan.workload import PromptSpec, TokenTable
 
@@ -38,26 +39,6 @@ def exact(value: object) -> str:
     return repr(value)
 
 
-def scaled_rate_model(model: Model, p: Perturbation) -> Model:
-    if p.input_price == ONE and p.output_price == ONE:
-        return model
-
-    def scale(rates: Rates) -> Rates:
-        def times(value: Decimal | None, factor: Decimal) -> Decimal | None:
-            return None if value is None else value * factor
-        return Rates(times(rates.input_per_mtok, p.input_price), times(rates.cached_input_per_mtok, p.input_price),
-                     times(rates.cache_write_5m_per_mtok, p.input_price),
-                     times(rates.cache_write_1h_per_mtok, p.input_price), times(rates.output_per_mtok, p.output_price))
-
-    periods = []
-    for period in model.periods:
-        tier = period.long_context
-        if tier is not None:
-            tier = replace(tier, rates=scale(tier.rates))
-        periods.append(replace(period, rates=scale(period.rates), long_context=tier))
-    return replace(model, periods=tuple(periods))
-
-
 def cacheable_tokens(model: Model, prompt_tokens: int, prefix_tokens: int) -> tuple[int, str | None]:
     """Tokens a provider will actually serve from cache, and a note when the rule cuts them."""
     cacheable = min(prefix_tokens, prompt_tokens)
@@ -84,38 +65,13 @@ class SliceCost:
     warnings: tuple[str, ...]  # raised while pricing it; each projection that uses the slice reports them
 
 
-_COUNTS = ("input", "cached_input", "cache_write_5m", "cache_write_1h", "output", "reasoning")  # price_request's line order
-MTOK = Decimal(1_000_000)
-
-
-@dataclass(frozen=True, slots=True)
-class _Request:
-    """One request a slice sends, as its token count on each of `price_request`'s lines, and its shape.
-
-    Two requests of one shape (the same long-context verdict, the same token counts at zero) on
-    one model, period and service tier are billed by the same lines at the same rates.
-    """
-
-    counts: tuple[int, int, int, int, int, int]  # uncached input, cache read, 5-min write, 1-h write, output, reasoning
-    shape: tuple
-
-    @classmethod
-    def of(cls, counts: tuple[int, int, int, int, int, int], long_context: bool) -> "_Request":
-        a, b, c, d, e, f = counts
-        return cls(counts, (long_context, a == 0, b == 0, c == 0, d == 0, e == 0, f == 0))
-
-    def usage(self) -> Usage:
-        uncached, read, write_5m, write_1h, output, reasoning = self.counts
-        return Usage(uncached + read + write_5m + write_1h, output, read, write_5m, write_1h, reasoning)
-
-
 @dataclass(frozen=True, slots=True)
 class _Sent:
     """What one request of a slice sends: a plain request, or a cache hit and a cache miss."""
 
-    plain: _Request
-    hit: _Request | None  # None: the plain request is the only one
-    miss: _Request | None
+    plain: Request
+    hit: Request | None  # None: the plain request is the only one
+    miss: Request | None
     warnings: tuple[str, ...]
 
 
@@ -130,12 +86,11 @@ class SliceCosts:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._models: dict[str, Model | str] = {}  # id -> the catalog's model, or why it cannot be priced
-        self._scaled_models: dict[tuple, Model] = {}
+        self.cards = RateCards()
         self._contexts: dict[tuple, PricingContext] = {}
         self._token_ids: dict[tuple, int] = {}
         self._sent: dict[tuple, _Sent] = {}
         self._groups: dict[tuple, tuple[list[_Sent], list[tuple]]] = {}
-        self._cards: dict[tuple, tuple[tuple[int, str, Decimal], ...] | str] = {}
 
     def context(self, tokens: TokenTable, token_factors: Mapping[str, Decimal], perturbation: Perturbation,
                 prompts: tuple[PromptSpec, ...]) -> "PricingContext":
@@ -143,16 +98,14 @@ class SliceCosts:
         token_key = (id(tokens), exact(sorted(token_factors.items())), exact(perturbation.input_tokens),
                      exact(perturbation.output_tokens),
                      tuple((name, p.output_tokens, p.reasoning_tokens) for name, p in specs.items()))
-        # Prices at exactly 1 price with the catalog's own models, as scaled_rate_model does.
-        price_key = (None if perturbation.input_price == ONE and perturbation.output_price == ONE
-                     else (exact(perturbation.input_price), exact(perturbation.output_price)))
+        price_key = (exact(perturbation.input_price), exact(perturbation.output_price))
         ctx = self._contexts.get((token_key, price_key))
         if ctx is None:
             # Memo keys carry a small number for the token key (it holds every prompt's outputs:
             # too long to hash again at each lookup).
             token_id = self._token_ids.setdefault(token_key, len(self._token_ids))
             ctx = self._contexts[(token_key, price_key)] = PricingContext(
-                self, tokens, token_factors, perturbation, specs, token_id, price_key)
+                self, tokens, token_factors, perturbation, specs, token_id)
         return ctx
 
     def model(self, model_id: str) -> Model:
@@ -165,110 +118,19 @@ class SliceCosts:
             raise PlanError(found)
         return found
 
-    def card(self, model: Model, period: PricePeriod, tier: ServiceTier, example: _Request, on: date,
-             p: Perturbation, price_key: tuple | None) -> tuple[tuple[int, str, Decimal], ...] | str:
-        """The lines (count index, token type, $/1M) `price_request` bills a request of `example`'s
-        shape with on `model` (its prices scaled by `p`), or why it cannot.
-
-        Learnt by pricing `example` itself, so the rules stay in one place. A scaled card is the
-        catalog card's rates times the factors when that is exactly what scaling the catalog
-        rates first gives (see `_scaled_card`), and is learnt by example otherwise.
-        """
-        key = (model.id, price_key, period.effective, tier, example.shape)
-        found = self._cards.get(key)
-        if found is None:
-            if price_key is not None:
-                base = self.card(model, period, tier, example, on, p, None)
-                found = base if isinstance(base, str) else _scaled_card(base, example.shape, p)
-            if found is None:
-                if price_key is not None:
-                    model = self._scaled(model, p, price_key)
-                usage = example.usage()
-                usage.validate()  # raises InvalidUsage, as price_request would
-                try:
-                    priced = price_request(model, usage, tier=tier, on=on)
-                except NoPrice as exc:
-                    found = str(exc)
-                else:
-                    found = tuple((_COUNTS.index(line.token_type), line.token_type, line.rate_per_mtok)
-                                  for line in priced.lines)
-            self._cards[key] = found
-        return found
-
-    def _scaled(self, model: Model, p: Perturbation, price_key: tuple) -> Model:
-        found = self._scaled_models.get((model.id, price_key))
-        if found is None:
-            found = self._scaled_models[(model.id, price_key)] = scaled_rate_model(model, p)
-        return found
-
-
-_INPUT_SIDE = frozenset(("input", "cached_input", "cache_write_5m", "cache_write_1h"))  # scaled by the input price
-
-
-def _scaled_card(base: tuple[tuple[int, str, Decimal], ...], shape: tuple,
-                 p: Perturbation) -> tuple[tuple[int, str, Decimal], ...] | None:
-    """The card of the catalog rates scaled by `p`, from the catalog card, or None when it must be learnt.
-
-    Scaling the catalog rate r by f, then `price_request`'s multiplier m, gives (r × f) × m; the
-    catalog card holds r × m. When (r × m) × f comes out with at most 26 digits, neither product
-    rounded and neither could have (their digits are bounded by its own plus two), so both are the
-    same Decimal, digit for digit. Long-context cards are learnt: a tier may derive its cache rates
-    by a division.
-    """
-    if shape[0]:
-        return None
-    room = getcontext().prec - 2
-    out = []
-    for i, token_type, rate in base:
-        scaled = rate * (p.input_price if token_type in _INPUT_SIDE else p.output_price)
-        if rate == 0 or len(scaled.as_tuple().digits) > room:
-            return None
-        out.append((i, token_type, scaled))
-    return tuple(out)
-
-
-def _bill(card: tuple[tuple[int, str, Decimal], ...], requests: list[_Request], lines_too: bool):
-    """Each request's total on `card` (and, with `lines_too`, each line's cost for all of them),
-    computed as `price_request` does: rate × tokens / 1M, summed from 0 in line order. A line at
-    a time over all the requests, or request by request when they are few: the same operations."""
-    for r in requests:
-        if min(r.counts) < 0:
-            r.usage().validate()  # raises InvalidUsage, as price_request would
-    n = len(requests)
-    if n <= 4:
-        totals, rows = [], []
-        for r in requests:
-            counts = r.counts
-            costs = [rate * counts[i] / MTOK for i, _, rate in card]
-            total = Decimal(0)
-            for cost in costs:
-                total += cost
-            totals.append(total)
-            rows.append(costs)
-        return totals, [(line[1], [row[k] for row in rows]) for k, line in enumerate(card)] if lines_too else ()
-    columns = list(zip(*(r.counts for r in requests)))
-    totals = [Decimal(0)] * n
-    lines = []
-    for i, token_type, rate in card:
-        costs = list(map(truediv, map(mul, repeat(rate, n), columns[i]), repeat(MTOK, n)))
-        totals = list(map(add, totals, costs))
-        lines.append((token_type, costs))
-    return totals, lines
-
 
 class PricingContext:
     """Slice costs for one table of token counts, one calibration, one perturbation and one set of prompt outputs."""
 
     def __init__(self, costs: SliceCosts, tokens: TokenTable, token_factors: Mapping[str, Decimal],
-                 perturbation: Perturbation, specs: dict[str, PromptSpec], token_key: int,
-                 price_key: tuple) -> None:
+                 perturbation: Perturbation, specs: dict[str, PromptSpec], token_key: int) -> None:
         self._costs = costs
         self.tokens = tokens  # held so the id() in the context key stays this table's
         self.token_factors = token_factors
         self.perturbation = perturbation
         self.specs = specs
         self._token_key = token_key
-        self._price_key = price_key
+        self._prices = (perturbation.input_price, perturbation.output_price)
         self._slices: dict[tuple, list[SliceCost | str]] = {}  # (prompts, slice key, period) -> each prompt's cost
         self._totals: dict[tuple, list[Decimal | str]] = {}
 
@@ -320,11 +182,11 @@ class PricingContext:
             parts: dict[str, list[Decimal]] = {}
             problem = None
             for probability, requests in billed:
-                card = self._costs.card(model, period, tier, requests[0], on, self.perturbation, self._price_key)
+                card = self._costs.cards.card(model, period, tier, requests[0], on, self._prices)
                 if isinstance(card, str):
                     problem = card
                     break
-                totals, lines = _bill(card, requests, parts_too)
+                totals, lines = bill(card, requests, parts_too)
                 total = list(map(add, total, map(mul, repeat(probability, n), totals)))
                 if parts_too:
                     for token_type, costs in lines:
@@ -417,7 +279,7 @@ class PricingContext:
             output_tokens = int((output * s.output_scale).to_integral_value())
             reasoning = int((Decimal(spec.reasoning_tokens) * p.output_tokens).to_integral_value())
             long_context = tier is not None and tier.applies(prompt_tokens)  # the whole prompt decides, cached or not
-            plain = _Request.of((prompt_tokens, 0, 0, 0, output_tokens, reasoning), long_context)
+            plain = Request.of((prompt_tokens, 0, 0, 0, output_tokens, reasoning), long_context)
             if not caching:
                 out.append(_Sent(plain, None, None, notes))
                 continue
@@ -435,9 +297,9 @@ class PricingContext:
                 warnings += (f"{model.id}: no cache-write price; misses priced as uncached input",)
                 miss = plain
             elif ttl == "5m":
-                miss = _Request.of((rest, 0, cached, 0, output_tokens, reasoning), long_context)
+                miss = Request.of((rest, 0, cached, 0, output_tokens, reasoning), long_context)
             else:
-                miss = _Request.of((rest, 0, 0, cached, output_tokens, reasoning), long_context)
-            hit = _Request.of((rest, cached, 0, 0, output_tokens, reasoning), long_context)
+                miss = Request.of((rest, 0, 0, cached, output_tokens, reasoning), long_context)
+            hit = Request.of((rest, cached, 0, 0, output_tokens, reasoning), long_context)
             out.append(_Sent(plain, hit, miss, warnings))
         return out
