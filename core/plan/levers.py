@@ -208,9 +208,3 @@ def traffic_template(primary_model: str, levers: Levers) -> tuple[Slice, ...]:
             slices = lever.apply(slices)
     return slices
 
-
-def traffic_plan(prompt_names: tuple[str, ...], primary_model: str, levers: Levers) -> tuple[Slice, ...]:
-    """The baseline (every prompt on the primary model) transformed by each enabled API lever."""
-    template = traffic_template(primary_model, levers)
-    return tuple(s.but(prompt=name) for name in prompt_names for s in template)
-

@@ -459,10 +459,6 @@ def _monthly_training_cost(inputs: PlanInputs, ctx) -> Decimal:
     return one_time / inputs.workload.horizon_months
 
 
-def with_primary(inputs: PlanInputs, model_id: str) -> PlanInputs:
-    return replace(inputs, primary_model=model_id)
-
-
 def with_levers(inputs: PlanInputs, levers: Levers) -> PlanInputs:
     return replace(inputs, levers=levers)
 
