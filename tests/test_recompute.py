@@ -12,7 +12,7 @@ import dataclasses
 import threading
 from dataclasses import replace
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal as D
+from decimal import ROUND_FLOOR, Decimal as D, localcontext
 from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
@@ -408,12 +408,14 @@ def scenarios(draw, catalog):
     n = draw(st.integers(1, 4))
     prefix = "a" * draw(st.sampled_from([0, 900, 1023, 1024, 1025, 1200, 2048, 4096, 5000])) + " "
     prompts = []
+    names = draw(st.sampled_from(["distinct", "distinct", "distinct", "clashing"]))  # the loader refuses clashes; the engine copes
     for i in range(n):
         output, reasoning = draw(st.sampled_from([0, 1, 220, 2000, 4001])), draw(st.sampled_from([0, 0, 150]))
+        name = f"p{i}" if names == "distinct" else f"p{i % 2}"
         if draw(st.booleans()):
-            spec = PromptSpec(f"p{i}", text=prefix + "q" * draw(st.integers(0, 3000)) + str(i))
+            spec = PromptSpec(name, text=prefix + "q" * draw(st.integers(0, 3000)) + str(i))
         else:
-            spec = PromptSpec(f"p{i}", fixed_tokens=draw(token_counts))
+            spec = PromptSpec(name, fixed_tokens=draw(token_counts))
         traffic = draw(st.sampled_from(["share", "share", "rpd", "zero"]))
         share = draw(st.sampled_from([D(1), D("0.55"), D(3), D("0.333")]))
         spec = replace(spec, output_tokens=output, reasoning_tokens=reasoning,
@@ -502,6 +504,15 @@ def test_inverse_solve_matches_the_reference_when_the_cap_is_hit_to_the_last_dig
 def test_a_slice_changed_by_but_is_the_dataclass_replace(changes):
     s = Slice("p", "m", D("0.4"), ServiceTier.BATCH, D("0.85"), None, "1h", 5, D("0.85"), "escalated")
     assert repr(s.but(**changes)) == repr(replace(s, **changes))
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(scenarios(MINI), st.sampled_from([12, 20, 40]))
+def test_evaluate_matches_the_reference_at_another_decimal_precision(case, precision):
+    """The exactness arguments (scaled rate cards, the solve's margin) follow the context's precision."""
+    with localcontext() as ctx:
+        ctx.prec = precision
+        check(MINI, *case)
 
 
 # --- worked examples -----------------------------------------------------------------------------
