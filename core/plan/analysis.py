@@ -114,12 +114,11 @@ def sensitivity(catalog: Catalog, inputs: PlanInputs, month_index: int | None = 
     Each bar is what projecting the varied plan would give for month N (see `_varied_month_cost`).
     """
     rc = recompute or Recompute(catalog)
-    base = rc.project(inputs)
-    if not base.ok:
-        return ()
-    n = len(base.months) - 1 if month_index is None else month_index
-    base_cost = base.months[n].cost
     plan = rc.traffic(inputs)
+    if plan.problem() is not None:  # the plan's projection has errors
+        return ()
+    n = len(plan.calendar) - 1 if month_index is None else month_index
+    base_cost = plan.month_cost(n)  # its month n, without the other months' breakdowns
     bars = []
     for name in SENSITIVITY_INPUTS:
         low_f, high_f = ONE - delta, ONE + delta
