@@ -505,7 +505,7 @@ def _largest_valid_rpd(workload: Workload, total_rpd: Decimal, above: int) -> in
     MAX_REQUESTS_PER_DAY). Every larger R fails to fit, so the solve starts its walk here instead
     of stepping down one request at a time from a cap worth more than the limit allows."""
     def valid(rpd: int) -> bool:
-        return not workload_scaled(workload, Decimal(rpd) / total_rpd).validate()
+        return not _scaled_workload(workload, Decimal(rpd) / total_rpd).validate()
 
     if workload.requests_per_day <= 0 or valid(above):
         return above
@@ -518,7 +518,7 @@ def _largest_valid_rpd(workload: Workload, total_rpd: Decimal, above: int) -> in
     return rpd
 
 
-def workload_scaled(workload: Workload, factor: Decimal) -> Workload:
+def _scaled_workload(workload: Workload, factor: Decimal) -> Workload:
     return replace(workload, requests_per_day=workload.requests_per_day * factor)
 
 
@@ -531,7 +531,8 @@ class _Fits:
     each of its operations to the context's precision, so its figure and that line differ by less
     than a relative (terms + 32) × 10^(1 − precision), which `margin` bounds with room to spare.
     Months farther than that from the cap are decided by the line; a month within it (a cap hit
-    to the last digits) gets its exact spend from the plan's priced slices.
+    to the last digits) gets its exact spend from the plan's priced slices. The bound needs every
+    term to be ≥ 0 (no cancellation): a plan with a negative price is checked month by month.
     """
 
     def __init__(self, traffic: Traffic, base: Projection, inputs: PlanInputs, total_rpd: Decimal,
@@ -540,11 +541,13 @@ class _Fits:
         self.total_rpd, self.budget = total_rpd, budget
         terms = len(traffic.slices) * max(len(m.segments) for m in traffic.calendar)
         self.relative_error = Decimal(8 * (terms + 32)).scaleb(1 - getcontext().prec)
+        self.signed = traffic.training < 0 or any(
+            total < 0 for signature in traffic._signatures() for total in traffic._totals_of(signature))
 
     def __call__(self, rpd: int) -> bool:
         inputs, traffic, budget = self.inputs, self.traffic, self.budget
         factor = Decimal(rpd) / self.total_rpd
-        workload = workload_scaled(inputs.workload, factor)
+        workload = _scaled_workload(inputs.workload, factor)
         if workload.validate():
             return False
         fixed = traffic.training
@@ -552,6 +555,9 @@ class _Fits:
             return fixed <= budget
         unsure = []
         for i, row in enumerate(self.base.months):
+            if self.signed:
+                unsure.append(i)
+                continue
             line = factor * (row.cost - fixed) + fixed
             margin = self.relative_error * (abs(line) + abs(budget) + factor * abs(row.cost) + abs(fixed))
             if line - margin > budget:
