@@ -66,6 +66,7 @@ def result_json(result) -> dict:
         "token_counts": {f"{name} / {tok}": n for (name, tok), n in result.tokens.prompt_tokens.items()},
         "shared_prefix_tokens": dict(result.tokens.prefix_tokens),
         "warnings": list(p.warnings) + list(result.notes),
+        "problems": [{"severity": q.severity, "field": q.field, "message": q.message} for q in result.problems],
         "errors": list(p.errors),
     }
 
@@ -89,7 +90,7 @@ def run(args) -> int:
     tokens = count_scenario(scenario, catalog)
     result = evaluate(scenario, catalog, tokens, token_factors=calibration_factors())
     if not result.projection.ok:
-        raise CliError("; ".join(result.projection.errors))
+        raise CliError("; ".join(map(str, result.projection.problems)))
     if args.csv:
         write_csv(args.csv, result)
     if args.json:
@@ -100,7 +101,7 @@ def run(args) -> int:
 
 
 def print_report(result) -> None:
-    s, p = result.scenario, result.projection
+    s = result.scenario
     print(f"{s.name} — primary model {s.primary_model}; {s.workload.requests_per_day:,} requests/day, "
           f"growth {s.workload.growth_pct_per_month}%/month, {s.workload.horizon_months} months")
     for (name, tok), n in sorted(result.tokens.prompt_tokens.items()):
@@ -127,8 +128,8 @@ def print_report(result) -> None:
         _print(sensitivity_table(result))
     if result.comparisons:
         _print(comparison_table(result))
-    for warning in list(p.warnings) + list(result.notes):
-        print(f"note: {warning}", file=sys.stderr)
+    for problem in result.problems:  # the same Problems the app lists, printed the same way
+        print(problem, file=sys.stderr)
 
 
 def _print(table, title: bool = True) -> None:

@@ -63,7 +63,7 @@ class StatusLine(QStatusBar):
             self._vocab_timer.stop()
 
     def show_result(self, result: PlanResult) -> None:
-        notes = list(result.notes) + list(result.projection.warnings)
+        notes = [p.message for p in result.problems if p.severity == "warning"]
         if notes:
             self.warnings.setText(f"⚠ {len(notes)} note(s)")
             self.warnings.setToolTip("\n".join(notes))

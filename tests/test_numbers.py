@@ -30,6 +30,7 @@ RAW = {m["id"]: m for m in yaml.safe_load((ROOT / "resources" / "models.yaml").r
 DAY = date(2026, 11, 26)
 PROPERTY = settings(max_examples=examples(300), deadline=None, suppress_health_check=list(HealthCheck))
 MONEY_PATH = ("prices/pricing.py", "plan/projection.py", "plan/levers.py", "plan/workload.py", "plan/evaluation.py",
+              "plan/slice_costs.py", "plan/billing.py", "plan/report.py",
               "plan/analysis.py", "prices/catalog.py")
 PLAIN_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")  # no exponent, no float artefacts
 

@@ -120,3 +120,29 @@ def test_cli_csv_json_and_report_agree(demo, tmp_path):
         assert row["requests"] == csv_money(Decimal(month["requests"]), 0)
         for mid in demo.comparisons:
             assert f"compare:{mid}_usd" in row
+
+
+def test_a_plan_warning_is_one_problem_printed_the_same_by_the_cli_and_listed_by_the_json(tmp_path):
+    """Caching two short prompts on Claude: the 4-token shared prefix is below the 1,024-token minimum."""
+    import subprocess
+    import sys
+
+    plan = tmp_path / "warn.yaml"
+    plan.write_text("schema_version: 1\nname: warn\nprimary_model: claude-sonnet-4-6\n"
+                    "workload: {requests_per_day: 100}\nprompts:\n"
+                    "  - {name: a, text: short prompt one, output_tokens: 10}\n"
+                    "  - {name: b, text: short prompt two, output_tokens: 10}\n"
+                    "levers:\n  caching: {enabled: true, hit_rate: 0.5}\n", encoding="utf-8")
+    from core.plan import load_scenario
+
+    scenario, _ = load_scenario(plan)
+    result = evaluate(scenario, CATALOG, count_scenario(scenario, CATALOG))
+    warnings = [p for p in result.problems if p.severity == "warning"]
+    assert len(warnings) == 1 and "below the minimum cacheable prefix (1,024)" in warnings[0].message
+    text = subprocess.run([sys.executable, str(ROOT / "main.py"), "project", str(plan)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert text.returncode == 0 and text.stderr.splitlines() == [str(warnings[0])]
+    assert str(warnings[0]).startswith("warning: ")
+    data = json.loads(subprocess.run([sys.executable, str(ROOT / "main.py"), "project", str(plan), "--json"],
+                                     capture_output=True, text=True, cwd=ROOT).stdout)
+    assert data["problems"] == [{"severity": "warning", "field": "", "message": warnings[0].message}]

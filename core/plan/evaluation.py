@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from core.base import Problem
 from core.plan.analysis import SensitivityBar, Waterfall, sensitivity, waterfall
 from core.prices import Catalog, stale_models, staleness_warning
 from core.plan.projection import Projection, Recompute, max_requests_per_day, with_levers
@@ -29,6 +30,13 @@ class PlanResult:
     @property
     def errors(self) -> tuple[str, ...]:
         return self.projection.errors
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Everything worth telling the user about this plan, as Problems: the CLI prints them, the app lists them."""
+        seen = dict.fromkeys(self.projection.problems)
+        seen.update(dict.fromkeys(Problem("", None, "", note, "warning") for note in self.notes))
+        return tuple(seen)
 
     @property
     def saving_pct(self) -> Decimal:

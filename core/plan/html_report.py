@@ -131,8 +131,8 @@ def _inputs(result, include_prompt_text: bool) -> str:
 
 def _notes(result) -> str:
     p = result.projection
-    items = [f"<li class='bad'>{_e(e)}</li>" for e in p.errors]
-    items += [f"<li>{_e(n)}</li>" for n in (*result.notes, *p.warnings)]
+    items = [f"<li class='bad'>{_e(q.message)}</li>" if q.severity == "error" else f"<li>{_e(q.message)}</li>"
+             for q in result.problems]
     items += [f"<li>a scheduled price change takes effect on {d.isoformat()}, inside the horizon</li>"
               for d in p.price_dates]
     estimates = sorted(tok for tok, exact in result.tokens.exact.items() if not exact)

@@ -8,6 +8,7 @@ from decimal import ROUND_FLOOR, Decimal, getcontext
 from operator import itemgetter, mul
 from typing import Mapping
 
+from core.base import Problem
 from core.prices import Catalog, Model
 from core.plan.levers import Levers, Slice, traffic_template
 from core.plan.slice_costs import PlanError, Perturbation, SliceCost, SliceCosts, exact, slice_key
@@ -63,6 +64,12 @@ class Projection:
     @property
     def ok(self) -> bool:
         return not self.errors and bool(self.months)
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """The errors and warnings as the engine's one error value, errors first."""
+        return (tuple(Problem("", None, "", e) for e in self.errors)
+                + tuple(Problem("", None, "", w, "warning") for w in self.warnings))
 
     @property
     def total(self) -> Decimal:
