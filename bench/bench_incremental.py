@@ -87,7 +87,7 @@ def gui_edits(args) -> int:
     load = time.perf_counter() - t
     wait(lambda: len(controller.scenario.prompts[index].text) > 1_000_000 and not controller.busy
          and controller.counts.get(("Big document", "o200k_base")) is not None)
-    assert isinstance(controller.scenario.prompts[index].text, LargeText) and panel._large is not None
+    assert isinstance(controller.scenario.prompts[index].text, LargeText) and panel.large_window.text is not None
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     print(f"{len(text) / 1e6:.1f}M-character prompt in the editor (setPlainText {load * 1000:.0f} ms), counted; "
           f"now {max(1, args.edits // 10)} one-character edits typed at random places:")

@@ -176,9 +176,6 @@ class Levers:
     output_trim: OutputTrimLever = field(default_factory=OutputTrimLever)
     selfhost: SelfHostLever = field(default_factory=SelfHostLever)
 
-    def without_all(self) -> "Levers":
-        return replace(self, **{name: replace(getattr(self, name), enabled=False) for name in API_LEVERS})
-
     def only(self, names: tuple[str, ...]) -> "Levers":
         """These API levers as configured, every other API lever switched off."""
         return replace(self, **{name: replace(getattr(self, name), enabled=getattr(self, name).enabled

@@ -146,16 +146,6 @@ class PromptsPanel(QWidget):
         """The caret's character position in the whole prompt (a large prompt's window included)."""
         return self.large_window.caret_offset()
 
-    # Read-only views of the window for tests/gui/test_gui_incremental.py and bench/bench_incremental.py,
-    # until they read panel.large_window.
-    @property
-    def _window(self) -> tuple[int, int]:
-        return self.large_window.bounds
-
-    @property
-    def _large(self) -> LargeText | None:
-        return self.large_window.text
-
     def _replaced(self, s: Scenario) -> None:
         row = max(0, min(self.current(), len(s.prompts) - 1))
         self._sent = {}

@@ -41,7 +41,7 @@ def test_one_character_edit_in_a_10_mb_prompt_is_recounted_incrementally(window,
     cursor = panel.editor.textCursor()
     cursor.setPosition(1000)  # Qt counts UTF-16 units: the emoji before it take two
     panel.editor.setTextCursor(cursor)
-    at = panel._window[0] + len(panel.editor.text().encode("utf-16-le", "surrogatepass")[:2000]
+    at = panel.large_window.bounds[0] + len(panel.editor.text().encode("utf-16-le", "surrogatepass")[:2000]
                                 .decode("utf-16-le", "surrogatepass"))
     qtbot.keyClicks(panel.editor, "x")  # one keystroke in the middle of 10 MB
     qtbot.waitUntil(lambda: len(c.scenario.prompts[index].text) == len(BIG) + 1, timeout=10_000)
