@@ -77,15 +77,9 @@ def _diff(args):
 
 
 def _value(fld: str, value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    if fld.endswith("threshold"):
-        return f"{int(value):,}"
-    if fld == "batch_multiplier":
-        return f"×{value.normalize():f}"
-    from core.base import per_mtok
+    from core.prices.files import field_text
 
-    return per_mtok(value)
+    return field_text(fld, value, units=False)  # the table's header names the unit
 
 
 def _pct(item) -> str:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
@@ -17,7 +16,7 @@ from core.prices import Catalog, calibration, load_catalog
 from core.base import Problem, user_catalog_path
 from core.prices.files import (
     ADDED, CHANGED, FIELD_MISSING, FORMATS, MISSING, NEW_FIELD, PriceDiff, apply_accepted, cross_check,
-    read_price_file)
+    field_text, read_price_file)
 from gui.jobs import JobRunner
 
 KIND_TITLES = {CHANGED: "price differs", NEW_FIELD: "newly priced", ADDED: "new model",
@@ -25,19 +24,6 @@ KIND_TITLES = {CHANGED: "price differs", NEW_FIELD: "newly priced", ADDED: "new 
 FILTERS = (("Applicable changes", (CHANGED, NEW_FIELD, ADDED)), ("Price differences", (CHANGED,)),
            ("New models", (ADDED,)), ("Everything", (CHANGED, NEW_FIELD, ADDED, FIELD_MISSING, MISSING)))
 COLUMNS = ("", "model", "field", "what", "catalog", "file", "diff", "file entry")
-
-
-def fmt_value(fld: str, value: Decimal | None) -> str:
-    """A price as the catalog writes it ($/1M tokens), a ×multiplier, or a token threshold."""
-    if value is None:
-        return "—"
-    if fld.endswith("threshold"):
-        return f"{int(value):,} tokens"
-    if fld == "batch_multiplier":
-        return f"×{value.normalize():f}"
-    from core.base import per_mtok
-
-    return f"${per_mtok(value)}/1M"
 
 
 class PricesDialog(QDialog):
@@ -193,11 +179,11 @@ class PricesDialog(QDialog):
                 check.setFlags(Qt.ItemFlag.ItemIsEnabled)
             pct = "" if item.rel_diff is None else f"{float(item.rel_diff) * 100:+.1f}%"
             if item.kind == ADDED:
-                theirs = fmt_value("input", item.theirs) + " input"
+                theirs = field_text("input", item.theirs) + " input"
             else:
-                theirs = fmt_value(item.field, item.theirs)
+                theirs = field_text(item.field, item.theirs)
             cells = [check, item.model_id, item.field or "(whole model)", KIND_TITLES.get(item.kind, item.kind),
-                     fmt_value(item.field, item.ours), theirs, pct, item.source_ref]
+                     field_text(item.field, item.ours), theirs, pct, item.source_ref]
             for column, cell in enumerate(cells):
                 cell = cell if isinstance(cell, QTableWidgetItem) else QTableWidgetItem(cell)
                 if not item.applicable:  # information only: greyed, no checkbox

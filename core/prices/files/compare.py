@@ -11,7 +11,7 @@ from core.prices.files.records import (
     ALL_FIELDS, BATCH_FIELD, RATE_FIELDS, THRESHOLD_FIELD, TIER_PREFIX, ImportedModel, ImportResult)
 from core.prices.files.matching import (_SECONDARY, ALIASES, Match, canonical_provider, match_models,
                               normalize_model_key)
-from core.base import Problem, is_model_id
+from core.base import Problem, is_model_id, per_mtok
 
 TOLERANCE = Decimal("0.01")  # a relative difference above 1% is a disagreement
 
@@ -63,6 +63,17 @@ class DiffItem:
         if self.kind == ADDED and self.imported is not None:
             out["prices"] = {f: _fmt(p.value) for f, p in self.imported.prices_on(self.compared_on).items()}
         return out
+
+
+def field_text(field: str, value: Decimal | None, *, units: bool = True) -> str:
+    """A compared value as the catalog writes it: $2.00/1M for a price, ×0.5 for a multiplier, a token threshold."""
+    if value is None:
+        return "—"
+    if field.endswith("threshold"):
+        return f"{int(value):,} tokens" if units else f"{int(value):,}"
+    if field == "batch_multiplier":
+        return f"×{value.normalize():f}"
+    return f"${per_mtok(value)}/1M" if units else per_mtok(value)
 
 
 def _fmt(value: Decimal | None) -> str | None:
