@@ -9,6 +9,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QTableView, QVBoxLayout, QWidget)
 
+from core.base import per_mtok
 from core.prices import Catalog, Model, STALE_DAYS
 from core.plan import Scenario
 from gui import theme
@@ -28,7 +29,7 @@ COL_COMPARE, COL_MODEL, COL_IN, COL_OUT, COL_CACHED, COL_AGE, COL_CONTEXT, COL_P
 
 
 def _price(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:,.3f}".rstrip("0").rstrip(".") if value < 1 else f"{value:,.2f}"
+    return "—" if value is None else per_mtok(value)  # $/1M as the provider publishes it (core.base)
 
 
 def _sort_price(value: Decimal | None) -> float:
