@@ -92,19 +92,27 @@ class _LimitedComposer(yaml.composer.Composer):
                     "(refused: too large for a data file)")
         return super().compose_node(parent, index)
 
-    # A date like 2026-02-30 or an integer beyond Python's digit limit would otherwise abort the
-    # whole file with no line number; as text they reach the field checks, which name line and field.
-    def construct_lenient_timestamp(self, node):
+    # A date like 2026-02-30, an integer beyond Python's digit limit or an explicitly tagged bad
+    # scalar (`!!int ""`, `!!float ""`, `!!timestamp x`, `!!bool maybe`) would otherwise abort the
+    # whole file with an IndexError or KeyError and no line number; kept as text they reach the
+    # field checks, which name the line and the field.
+    def _lenient(self, construct, node):
         try:
-            return self.construct_yaml_timestamp(node)
-        except (ValueError, OverflowError):
+            return construct(self, node)
+        except (ValueError, OverflowError, IndexError, KeyError, AttributeError, TypeError):
             return self.construct_scalar(node)
 
+    def construct_lenient_timestamp(self, node):
+        return self._lenient(yaml.constructor.SafeConstructor.construct_yaml_timestamp, node)
+
     def construct_lenient_int(self, node):
-        try:
-            return self.construct_yaml_int(node)
-        except (ValueError, OverflowError):
-            return self.construct_scalar(node)
+        return self._lenient(yaml.constructor.SafeConstructor.construct_yaml_int, node)
+
+    def construct_lenient_float(self, node):
+        return self._lenient(yaml.constructor.SafeConstructor.construct_yaml_float, node)
+
+    def construct_lenient_bool(self, node):
+        return self._lenient(yaml.constructor.SafeConstructor.construct_yaml_bool, node)
 
     def construct_line_mapping(self, node: yaml.MappingNode) -> LineDict:
         self.flatten_mapping(node)
@@ -151,6 +159,8 @@ for _cls in {_PyLoader, _Loader}:
     _cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LimitedComposer.construct_line_mapping)
     _cls.add_constructor("tag:yaml.org,2002:timestamp", _LimitedComposer.construct_lenient_timestamp)
     _cls.add_constructor("tag:yaml.org,2002:int", _LimitedComposer.construct_lenient_int)
+    _cls.add_constructor("tag:yaml.org,2002:float", _LimitedComposer.construct_lenient_float)
+    _cls.add_constructor("tag:yaml.org,2002:bool", _LimitedComposer.construct_lenient_bool)
 
 
 def _too_large(file: str, max_bytes: int) -> Problem:
@@ -186,6 +196,8 @@ def parse_yaml(text: str | bytes, file: str, *, max_bytes: int = MAX_YAML_BYTES,
         return None, [Problem(file, line, "", f"invalid YAML: {reason}")]
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError, MemoryError) as exc:
         return None, [Problem(file, None, "", f"invalid YAML: {exc}"[:300])]
+    except Exception as exc:  # a constructor bug we have not met yet: still a message, never a crash
+        return None, [Problem(file, None, "", f"invalid YAML ({type(exc).__name__}): {exc}"[:300])]
     finally:
         if loader is not None:
             loader.dispose()
