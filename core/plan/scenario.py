@@ -106,7 +106,7 @@ def scenario_from_data(data: Any, file: str) -> tuple[Scenario | None, list[Prob
     if not isinstance(data, dict):
         return None, [Problem(file, None, "", "a scenario file must be a YAML mapping")]
     data = data if isinstance(data, LineDict) else LineDict(data)
-    version = data.get("schema_version")
+    version = data.get("schema_version", SCHEMA_VERSION)  # a plan written by hand may leave it out
     if version != SCHEMA_VERSION:
         r.problem(data, "schema_version", "schema_version",
               f"expected schema_version: {SCHEMA_VERSION}, got {version!r}")
