@@ -33,3 +33,14 @@ def test_main_with_a_yaml_file_opens_it_in_the_app(tmp_path):
     bad = subprocess.run([sys.executable, str(ROOT / "main.py"), "plot"], capture_output=True, text=True,
                          cwd=tmp_path, env=env, timeout=60)
     assert bad.returncode == 2 and bad.stderr.startswith("error: unknown command 'plot'")
+
+
+def test_the_schema_document_names_every_field_the_loader_reads():
+    from core.plan.validation import LEVER_FIELDS, PROMPT_FIELDS, WORKLOAD_FIELDS
+
+    doc = (ROOT / "docs" / "scenario-schema.md").read_text(encoding="utf-8")
+    top = ["schema_version", "name", "notes", "primary_model", "comparison_models", "workload", "prompts", "levers"]
+    names = [*top, *WORKLOAD_FIELDS, *PROMPT_FIELDS, "text", *LEVER_FIELDS,
+             *(f for _cls, fields in LEVER_FIELDS.values() for f in fields if f != "enabled")]
+    missing = [n for n in names if f"`{n}`" not in doc]
+    assert missing == []
