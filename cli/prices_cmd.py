@@ -155,7 +155,7 @@ def run_import(args) -> int:
                         "written": str(written) if written else None,
                         "write_errors": [str(e) for e in errors]})
         emit_json(payload)
-        return 0
+        return 1 if accepted and not written else 0
     _print_diff(diff, args.all)
     print()
     for error in errors:
@@ -171,9 +171,11 @@ def run_import(args) -> int:
         print(f"Wrote {len(models)} model(s) to {written} (previous version kept as {written.name}.bak): "
               + ", ".join(models))
         print("The bundled catalog is unchanged; delete an entry from that file to go back to it.")
-    else:
-        print(f"Nothing written to {target}.")
-    return 0
+        return 0
+    # Accepted changes that could not be written are a failure, not a quiet success.
+    print(f"error: nothing could be written to {target}"
+          + (f": {errors[0].message}" if errors else ""), file=sys.stderr)
+    return 1
 
 
 # --- calibrate -------------------------------------------------------------------------------

@@ -173,3 +173,14 @@ def test_calibrate_user_errors_are_one_line(capsys, isolated, argv, words):
     code, _, err = cli(capsys, "prices", "calibrate", *argv)
     assert code == 2 and words in err and err.count("\n") == 1
     assert not (isolated / "calibration.yaml").exists()
+
+
+def test_import_that_cannot_write_exits_non_zero_and_names_the_file(capsys, isolated, monkeypatch):
+    blocker = isolated / "not-a-folder"
+    blocker.write_text("a file where the data folder should be", encoding="utf-8")
+    monkeypatch.setenv("TOKEN_BUDGET_DATA_DIR", str(blocker))
+    code, out, err = cli(capsys, "prices", "import", LITELLM, "--accept", "gpt-5:output")
+    assert code == 1 and "Wrote" not in out
+    assert f"nothing could be written to {blocker / 'models.yaml'}" in err
+    code, out, _ = cli(capsys, "prices", "import", LITELLM, "--accept", "gpt-5:output", "--json")
+    assert code == 1 and json.loads(out)["written"] is None
