@@ -94,6 +94,18 @@ def _initial_scenario(args, settings):
 UI_SWITCH_INTERVAL = 0.001
 
 
+def _sweep_killed_saves(scenario_path: str | None) -> None:
+    """Remove the temp files of saves that were killed mid-write (ours by name, over an hour old)."""
+    from core.base import app_data_dir, sweep_stale_temp_files
+    from gui.autosave import autosave_dir
+
+    folders = {app_data_dir(), autosave_dir()}
+    if scenario_path:
+        folders.add(Path(scenario_path).parent)
+    for folder in folders:
+        sweep_stale_temp_files(folder)
+
+
 def run_gui(argv: list[str], on_window: Callable[[object], None] | None = None) -> int:
     """Start the desktop app and run it until it quits; the exit status.
 
@@ -125,6 +137,8 @@ def run_gui(argv: list[str], on_window: Callable[[object], None] | None = None) 
     controller = ScenarioController(catalog, scenario)
     controller.path = path
     autosaver = None if args.screenshot else _autosaver(controller)
+    if not args.screenshot:
+        _sweep_killed_saves(path)
     window = MainWindow(controller, settings, catalog_errors, autosaver)
     if not args.dark:
         theme.follow_system(app, window.restyle)

@@ -163,3 +163,45 @@ def test_prompt_text_utf8_cannot_hold_is_refused_before_anything_is_written(tmp_
     with pytest.raises(ValueError):
         save_scenario(Scenario(name="v3", prompts=(PromptSpec("p", text="half a pair: \ud800"),)), path)
     _intact(path)
+
+
+def test_start_up_sweeps_only_our_stale_temp_files(tmp_path):
+    """A killed save leaves `.plan.yaml.XXXXXXXX.tmp`; the sweep removes ours once they are an hour old."""
+    import os
+    import time
+
+    from core.base import sweep_stale_temp_files
+
+    old, fresh = time.time() - 7200, time.time()
+    ours_old = tmp_path / ".plan.yaml.x1y2z3w4.tmp"
+    ours_backup = tmp_path / ".plan.yaml.bak.4242"
+    ours_fresh = tmp_path / ".plan.yaml.a1b2c3d4.tmp"   # another window may be saving right now
+    not_ours = [tmp_path / "notes.tmp", tmp_path / ".hidden.tmp", tmp_path / "plan.yaml"]
+    for path in (ours_old, ours_backup, ours_fresh, *not_ours):
+        path.write_text("x", encoding="utf-8")
+    for path in (ours_old, ours_backup, *not_ours):
+        os.utime(path, (old, old))
+    os.utime(ours_fresh, (fresh, fresh))
+    removed = sweep_stale_temp_files(tmp_path)
+    assert sorted(removed) == sorted([ours_old, ours_backup])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (ours_fresh, *not_ours))
+    assert sweep_stale_temp_files(tmp_path / "missing") == []
+
+
+def test_the_app_sweeps_its_data_folder_its_autosaves_and_the_plan_folder(tmp_path, monkeypatch):
+    import os
+    import time
+
+    from gui.app import _sweep_killed_saves
+
+    data, plans = tmp_path / "data", tmp_path / "plans"
+    monkeypatch.setenv("TOKEN_BUDGET_DATA_DIR", str(data))
+    leftovers = [data / ".models.yaml.q1w2e3r4.tmp", data / "autosave" / ".session.yaml.t5y6u7i8.tmp",
+                 plans / ".plan.yaml.o9p0a1s2.tmp"]
+    old = time.time() - 7200
+    for path in leftovers:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x", encoding="utf-8")
+        os.utime(path, (old, old))
+    _sweep_killed_saves(str(plans / "plan.yaml"))
+    assert [p for p in leftovers if p.exists()] == []

@@ -2,7 +2,7 @@
 from core.base.lazyapi import public_api
 
 __getattr__, __dir__, __all__ = public_api(__name__, {
-    "atomicio": ("atomic_write_bytes", "atomic_write_text"),
+    "atomicio": ("atomic_write_bytes", "atomic_write_text", "sweep_stale_temp_files"),
     "paths": ("app_data_dir", "bundled_catalog_path", "user_catalog_path"),
     "problems": ("Problem",),
     "formatting": ("MINUS", "csv_money", "per_mtok", "percent", "plural", "usd", "usd_budget", "usd_price",

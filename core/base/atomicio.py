@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterable
 
@@ -62,3 +64,37 @@ def _atomic_write(path: Path, mode: str, parts: Iterable, keep_backup: bool) -> 
             except OSError:
                 pass
         raise
+
+
+# mkstemp(prefix=".<name>.", suffix=".tmp") draws 8 characters from [a-z0-9_]; the pending backup
+# is ".<name>.bak.<pid>". Only names of exactly these shapes are ours to delete.
+_OUR_TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+_OUR_PENDING_BACKUP = re.compile(r"^\..+\.bak\.\d+$")
+STALE_TEMP_SECONDS = 3600  # a save in another window finishes in seconds; an hour-old temp file is a killed one
+
+
+def sweep_stale_temp_files(folder: Path | str, *, older_than_s: float = STALE_TEMP_SECONDS,
+                           now: float | None = None) -> list[Path]:
+    """Delete the temp files a killed save left in `folder` (ours by name, older than an hour); the removed paths.
+
+    A kill between writing the temp file and os.replace leaves `.plan.yaml.x1y2z3w4.tmp` behind
+    (20 killed saves of a 10 MB plan left 62 MB); nothing else ever cleans them up.
+    """
+    folder = Path(folder)
+    cutoff = (time.time() if now is None else now) - older_than_s
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not (_OUR_TEMP.match(entry.name) or _OUR_PENDING_BACKUP.match(entry.name)):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue  # gone already, or not ours to remove
+    return removed
+
