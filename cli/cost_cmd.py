@@ -1,6 +1,8 @@
 """`cost`: the exact price of one request, with its breakdown per token type."""
 from __future__ import annotations
 
+from datetime import date
+
 from cli import CliError, emit_json
 from cli.common import exact, find_model, iso_date, load_catalog_or_fail, print_table, token_count
 
@@ -56,6 +58,11 @@ def run(args) -> int:
             for l in cost.lines]
     print_table(["token type", "tokens", "$/1M", "cost"], rows, "lrrr")
     print(f"total: {usd_price(cost.total)}  (exact: ${exact(cost.total)})")
-    stale = "  ⚠ older than 90 days" if age > 90 else ""
-    print(f"price checked {model.checked} ({age} days ago){stale}; source: {model.source}")
+    if age >= 0:
+        stale = "  ⚠ older than 90 days" if age > 90 else ""
+        when = "ago" if cost.priced_on == date.today() else f"before {cost.priced_on}"
+        checked = f"price checked {model.checked} ({age} days {when}){stale}"
+    else:  # a past --date: the price was checked after the day it is applied to
+        checked = f"price checked {model.checked}, {-age} days after {cost.priced_on}"
+    print(f"{checked}; source: {model.source}")
     return 0

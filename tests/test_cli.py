@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -104,3 +105,11 @@ def test_cli_commands_do_not_import_qt():
             "print([m for m in sys.modules if m.startswith(('PySide6','pyqtgraph'))])")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.stdout.strip().endswith("[]"), result.stdout + result.stderr
+
+
+def test_cost_on_a_past_date_never_says_negative_days_ago():
+    result = run("cost", "--model", "gpt-5", "--input", "10", "--output", "1", "--date", "2020-01-01")
+    assert result.returncode == 0, result.stderr
+    line = next(x for x in result.stdout.splitlines() if x.startswith("price checked"))
+    assert "days ago" not in line and not re.search(r"\(-\d", line)
+    assert re.search(r"price checked \d{4}-\d\d-\d\d, \d+ days after 2020-01-01;", result.stdout)
