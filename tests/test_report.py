@@ -146,3 +146,19 @@ def test_a_plan_warning_is_one_problem_printed_the_same_by_the_cli_and_listed_by
     data = json.loads(subprocess.run([sys.executable, str(ROOT / "main.py"), "project", str(plan), "--json"],
                                      capture_output=True, text=True, cwd=ROOT).stdout)
     assert data["problems"] == [{"severity": "warning", "field": "", "message": warnings[0].message}]
+
+
+def test_the_largest_plan_the_limits_accept_prints(tmp_path):
+    """10^10 requests/day growing 1,000%/month for 36 months: about $8 × 10^44 a month, printed, not a crash."""
+    import subprocess
+    import sys
+
+    plan = tmp_path / "huge.yaml"
+    plan.write_text("schema_version: 1\nprimary_model: gpt-5\nworkload: {requests_per_day: '10000000000', "
+                    "growth_pct_per_month: '1000', horizon_months: 36}\n"
+                    "prompts:\n  - {name: a, text: hello there, output_tokens: 100}\n", encoding="utf-8")
+    text = subprocess.run([sys.executable, str(ROOT / "main.py"), "project", str(plan)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert text.returncode == 0, text.stderr
+    last = [line for line in text.stdout.splitlines() if line.startswith("2029-")][-1]
+    assert "× 10^4" in last and "internal error" not in text.stderr
