@@ -5,6 +5,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -180,7 +181,11 @@ class ScenarioController(QObject):
         return name
 
     def add_prompt(self, name: str = "New prompt", text: str = "", output_tokens: int = 300) -> int:
-        spec = PromptSpec(name=self.unique_name(name), text=text, output_tokens=output_tokens)
+        # A new prompt takes no traffic until the user gives it some: a share of 1 silently halved
+        # every other prompt's traffic and could flip the budget verdict with nothing typed. The
+        # plan's first prompt gets all the traffic, or the plan would have none.
+        share = Decimal(0) if self._scenario.prompts else Decimal(1)
+        spec = PromptSpec(name=self.unique_name(name), text=text, output_tokens=output_tokens, share=share)
         self._accept(self._scenario.with_(prompts=self._scenario.prompts + (spec,)))
         return len(self._scenario.prompts) - 1
 

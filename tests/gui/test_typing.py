@@ -38,3 +38,18 @@ def test_undo_after_typing_restores_the_box(window, qtbot):
         controller.undo()
     assert controller.scenario.workload.requests_per_day == before
     assert Decimal(str(panel.requests.value())) == before
+
+
+def test_add_prompt_starts_with_no_traffic_and_changes_no_total(window, qtbot):
+    """Edit ▸ Add prompt used to take share 1.0 (half the traffic) and halve the others, flipping the verdict."""
+    controller = window.controller
+    before = controller.result
+    window.prompts.add_prompt()
+    new = controller.scenario.prompts[-1]
+    assert new.share == 0 and new.requests_per_day is None
+    qtbot.waitUntil(lambda: controller.result is not before and controller.result.projection.ok, timeout=20_000)
+    after = controller.result
+    assert after.projection.total == before.projection.total
+    assert after.projection.first_breach == before.projection.first_breach
+    label = window.prompts.list.item(len(controller.scenario.prompts) - 1).text()
+    assert "0%" in label
