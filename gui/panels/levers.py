@@ -12,7 +12,7 @@ from core.plan import (
     Scenario, lever_lines)
 from gui import theme
 from gui.controller import ScenarioController
-from gui.panels.widgets import PercentSlider, int_spin, set_quiet, spin
+from gui.panels.widgets import PercentSlider, WheelOnlyWhenFocused, int_spin, set_quiet, spin
 
 LEVER_CLASSES = {"caching": CachingLever, "batch": BatchLever, "routing": RoutingLever,
                  "distillation": DistillationLever, "output_trim": OutputTrimLever}
@@ -110,6 +110,8 @@ class LeversPanel(QScrollArea):
         self.column.addWidget(self.selfhost)
         self.column.addStretch(1)
         self.setWidget(inner)
+        self.wheel_guard = WheelOnlyWhenFocused(self)
+        self.wheel_guard.guard(inner)
         controller.scenario_changed.connect(self.show_scenario)
         controller.scenario_replaced.connect(self.show_scenario)
         controller.result_ready.connect(self.show_result)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import (QAbstractSpinBox, QDoubleSpinBox, QHBoxLayout, QSlider, QSpinBox,
-                               QWidget)
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (QAbstractScrollArea, QAbstractSpinBox, QComboBox, QDoubleSpinBox, QHBoxLayout,
+                               QSlider, QSpinBox, QWidget)
 
 
 MIN_SPIN_WIDTH = 72
@@ -113,3 +113,30 @@ class PercentSlider(QWidget):
         with QSignalBlocker(self.slider):
             self.slider.setValue(round(pct))
         self.valueChanged.emit(pct / 100)
+
+
+class WheelOnlyWhenFocused(QObject):
+    """Spin boxes, combo boxes and sliders inside a scroll area take the wheel only when focused.
+
+    Scrolling a panel over them otherwise edited the plan with no sign (the routing model went
+    through eight models in one scroll); unfocused, the wheel scrolls the panel, the usual Qt practice.
+    """
+
+    KINDS = (QAbstractSpinBox, QComboBox, QSlider)
+
+    def __init__(self, area: QAbstractScrollArea) -> None:
+        super().__init__(area)
+        self.area = area
+
+    def guard(self, root: QWidget) -> None:
+        for widget in root.findChildren(QWidget):
+            if isinstance(widget, self.KINDS):
+                widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel no longer focuses them
+                widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Wheel and isinstance(obj, QWidget) and not obj.hasFocus():
+            QCoreApplication.sendEvent(self.area.verticalScrollBar(), event)
+            return True
+        return False
+

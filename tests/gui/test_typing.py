@@ -53,3 +53,38 @@ def test_add_prompt_starts_with_no_traffic_and_changes_no_total(window, qtbot):
     assert after.projection.first_breach == before.projection.first_breach
     label = window.prompts.list.item(len(controller.scenario.prompts) - 1).text()
     assert "0%" in label
+
+
+def _wheel(widget, notches: int = -3) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(centre, widget.mapToGlobal(centre), QPoint(0, 0), QPoint(0, 120 * notches),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                        False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_scrolling_the_levers_panel_over_a_combo_box_scrolls_and_changes_nothing(window, qtbot):
+    from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QSlider
+
+    panel, controller = window.levers, window.controller
+    panel.resize(panel.width(), 200)  # short enough to scroll
+    before = controller.scenario
+    bar = panel.verticalScrollBar()
+    bar.setValue(0)
+    guarded = [w for w in panel.widget().findChildren(QComboBox) + panel.widget().findChildren(QAbstractSpinBox)
+               + panel.widget().findChildren(QSlider) if w.isEnabled()]
+    assert guarded
+    window.setFocus()
+    for widget in guarded:
+        _wheel(widget)
+    assert controller.scenario == before  # no lever, model or share moved
+    assert bar.value() > 0  # the wheel scrolled the panel instead
+    combo = next(w for w in guarded if isinstance(w, QComboBox) and w.count() > 1)
+    combo.setFocus()
+    start = combo.currentIndex()
+    _wheel(combo, notches=-1)
+    assert combo.currentIndex() != start  # focused, it takes the wheel as usual
