@@ -145,10 +145,17 @@ def _axis_unit(values: Sequence[float]) -> tuple[float, str]:
 
 
 class MoneyAxis(pg.AxisItem):
-    """A $ axis: ticks like $800, $1.2k, $15k with just enough decimals to tell them apart."""
+    """A $ axis: ticks like $800, $1.2k, $15k, $3.4B with just enough decimals to tell them apart."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The ticks carry their own unit ($2.5M); pyqtgraph's SI prefix would add "(x1e+09)" to the title.
+        self.enableAutoSIPrefix(False)
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (Qt/pyqtgraph override)
         values = [v * scale for v in values]
+        if max((abs(v) for v in values), default=0.0) >= 1e15:  # past $999T: mantissa × 10^n
+            return [usd_short(v) for v in values]
         unit, suffix = _axis_unit(values)
         places = tick_decimals(values, spacing * scale, unit)
         out = []

@@ -357,3 +357,16 @@ def test_lazy_tabs_draw_the_visible_chart_next_turn_and_hidden_ones_when_shown(q
     assert tabs.chart_widgets()["Breakdown"] is tabs.breakdown  # exports see every chart drawn
     assert tabs.pending == [] and counts["Breakdown"] == 1
     assert tabs.breakdown.stacks() and tabs.waterfall.bars()[0].amount == float(newer.waterfall.baseline)
+
+
+def test_money_axis_ticks_carry_their_unit_and_the_title_no_si_factor(qtbot):
+    """Large spend read "$5 … $1" under a "(x1e+09)" title; ticks now say $2B, $4B, and 10^44 prints too."""
+    from gui.charts.style import MoneyAxis
+
+    axis = MoneyAxis("left")
+    axis.setLabel("Spend (USD / month)")
+    axis.setRange(0, 5e9)
+    axis.updateAutoSIPrefix()
+    assert "x1e" not in axis.labelString()
+    assert axis.tickStrings([0, 2e9, 4e9], 1, 2e9) == ["$0", "$2B", "$4B"]
+    assert axis.tickStrings([0, 4e44, 8e44], 1, 4e44) == ["$0", "$4.0 × 10^44", "$8.0 × 10^44"]
