@@ -168,11 +168,11 @@ def test_prompt_text_utf8_cannot_hold_is_refused_before_anything_is_written(tmp_
 def test_start_up_sweeps_only_our_stale_temp_files(tmp_path):
     """A killed save leaves `.plan.yaml.XXXXXXXX.tmp`; the sweep removes ours once they are an hour old."""
     import os
-    import time
 
     from core.base import sweep_stale_temp_files
 
-    old, fresh = time.time() - 7200, time.time()
+    now = 1_800_000_000  # a fixed "now" (2027): the test reads no clock
+    old, fresh = now - 7200, now - 60
     ours_old = tmp_path / ".plan.yaml.x1y2z3w4.tmp"
     ours_backup = tmp_path / ".plan.yaml.bak.4242"
     ours_fresh = tmp_path / ".plan.yaml.a1b2c3d4.tmp"   # another window may be saving right now
@@ -182,15 +182,14 @@ def test_start_up_sweeps_only_our_stale_temp_files(tmp_path):
     for path in (ours_old, ours_backup, *not_ours):
         os.utime(path, (old, old))
     os.utime(ours_fresh, (fresh, fresh))
-    removed = sweep_stale_temp_files(tmp_path)
+    removed = sweep_stale_temp_files(tmp_path, now=now)
     assert sorted(removed) == sorted([ours_old, ours_backup])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (ours_fresh, *not_ours))
-    assert sweep_stale_temp_files(tmp_path / "missing") == []
+    assert sweep_stale_temp_files(tmp_path / "missing", now=now) == []
 
 
 def test_the_app_sweeps_its_data_folder_its_autosaves_and_the_plan_folder(tmp_path, monkeypatch):
     import os
-    import time
 
     from gui.app import _sweep_killed_saves
 
@@ -198,7 +197,7 @@ def test_the_app_sweeps_its_data_folder_its_autosaves_and_the_plan_folder(tmp_pa
     monkeypatch.setenv("TOKEN_BUDGET_DATA_DIR", str(data))
     leftovers = [data / ".models.yaml.q1w2e3r4.tmp", data / "autosave" / ".session.yaml.t5y6u7i8.tmp",
                  plans / ".plan.yaml.o9p0a1s2.tmp"]
-    old = time.time() - 7200
+    old = 1_000_000_000  # 2001: older than any hour-long grace, whatever today is
     for path in leftovers:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("x", encoding="utf-8")
